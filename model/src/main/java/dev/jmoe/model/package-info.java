@@ -1,0 +1,2 @@
+/** model module; see DESIGN.md. */
+package dev.jmoe.model;

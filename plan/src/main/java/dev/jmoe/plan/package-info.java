@@ -1,0 +1,2 @@
+/** plan module; see DESIGN.md. */
+package dev.jmoe.plan;

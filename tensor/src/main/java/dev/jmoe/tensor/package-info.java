@@ -1,0 +1,2 @@
+/** tensor module; see DESIGN.md. */
+package dev.jmoe.tensor;
