@@ -1,0 +1,75 @@
+package dev.jmoe.tensor;
+
+import dev.jmoe.gguf.GgmlType;
+
+/**
+ * Activations (one or more vectors of length {@code n}) prepared once per matrix product in the format the weight
+ * type's dot product wants — as ggml quantizes src1 to {@code vec_dot_type} before a mul_mat. Buffers grow on demand
+ * and are reused: no allocation per call once sized.
+ *
+ * <p>Layout per vector {@code v}: floats in {@code f[v*n ..]}; int8 quants in {@code q[v*n ..]}; one scale per block in
+ * {@code d[v*nBlocks ..]}; Q8_1 block sums ({@code d * Σq}) in {@code s[v*nBlocks ..]}; Q8_K sums of each 16 quants in
+ * {@code bsums[v*n/16 ..]}.
+ */
+public final class Activations {
+    GgmlType format = GgmlType.F32;
+    int n;
+    int count;
+    public float[] f = new float[0];
+    public byte[] q = new byte[0];
+    public float[] d = new float[0];
+    public float[] s = new float[0];
+    public short[] bsums = new short[0];
+
+    public GgmlType format() {
+        return format;
+    }
+
+    /** Elements per vector. */
+    public int length() {
+        return n;
+    }
+
+    /** Number of vectors. */
+    public int count() {
+        return count;
+    }
+
+    /** First element of vector {@code v} (add to per-element offsets). */
+    public int base(int v) {
+        return v * n;
+    }
+
+    /**
+     * Prepares {@code count} vectors of length {@code n} from {@code x[xOff + v*n ..]} in format {@code format}.
+     * The F32 copy is always kept (F32/F16/BF16 weights dot against it).
+     */
+    public Activations prepare(GgmlType format, float[] x, int xOff, int n, int count) {
+        this.format = format;
+        this.n = n;
+        this.count = count;
+        int total = n * count;
+        if (f.length < total) f = new float[total];
+        System.arraycopy(x, xOff, f, 0, total);
+        switch (format) {
+            case F32 -> { }
+            case Q8_0, Q8_1 -> {
+                ensureQuant(total, total / 32, false);
+                for (int v = 0; v < count; v++) ActivationQuant.q8_0(f, v * n, n, q, d, format == GgmlType.Q8_1 ? s : null, v * n / 32);
+            }
+            case Q8_K -> {
+                ensureQuant(total, total / 256, true);
+                for (int v = 0; v < count; v++) ActivationQuant.q8_K(f, v * n, n, q, d, bsums, v * n / 256);
+            }
+            default -> throw new IllegalArgumentException("no activation format " + format);
+        }
+        return this;
+    }
+
+    private void ensureQuant(int total, int blocks, boolean k) {
+        if (q.length < total) q = new byte[total];
+        if (d.length < blocks) d = new float[blocks];
+        if (s.length < blocks) s = new float[blocks];
+        if (k && bsums.length < total / 16) bsums = new short[total / 16];
+    }
+}

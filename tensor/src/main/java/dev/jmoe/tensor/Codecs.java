@@ -1,0 +1,55 @@
+package dev.jmoe.tensor;
+
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.gguf.TensorInfo;
+import dev.jmoe.tensor.codec.BF16Codec;
+import dev.jmoe.tensor.codec.F16Codec;
+import dev.jmoe.tensor.codec.F32Codec;
+import dev.jmoe.tensor.codec.Q8_0Codec;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** The codec of each {@link GgmlType}: the second half of the one type table. */
+public final class Codecs {
+    private static final Map<GgmlType, Codec> CODECS = new EnumMap<>(GgmlType.class);
+
+    static {
+        register(new F32Codec());
+        register(new F16Codec());
+        register(new BF16Codec());
+        register(new Q8_0Codec());
+    }
+
+    private Codecs() {}
+
+    private static void register(Codec c) {
+        CODECS.put(c.type(), c);
+    }
+
+    public static Optional<Codec> find(GgmlType type) {
+        return Optional.ofNullable(CODECS.get(type));
+    }
+
+    public static Codec of(GgmlType type) {
+        Codec c = CODECS.get(type);
+        if (c == null) throw new UnsupportedTypeException("ggml type " + type + " (id " + type.id + ") is not supported by jmoe's kernels");
+        return c;
+    }
+
+    /** The codec for a tensor; the error names the tensor and its type. */
+    public static Codec of(TensorInfo t) {
+        Codec c = CODECS.get(t.type());
+        if (c == null) {
+            throw new UnsupportedTypeException("tensor " + t.name() + " has ggml type " + t.type() + " (id " + t.type().id + "), which jmoe's kernels do not support");
+        }
+        return c;
+    }
+
+    /** Raised for a type without a codec; names the type (and the tensor when known). */
+    public static final class UnsupportedTypeException extends RuntimeException {
+        public UnsupportedTypeException(String message) {
+            super(message);
+        }
+    }
+}

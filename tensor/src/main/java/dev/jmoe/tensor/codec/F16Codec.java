@@ -1,0 +1,45 @@
+package dev.jmoe.tensor.codec;
+
+import static dev.jmoe.tensor.Layouts.LE_SHORT;
+
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.Activations;
+import dev.jmoe.tensor.Codec;
+import dev.jmoe.tensor.Half;
+import java.lang.foreign.MemorySegment;
+
+/** F16: IEEE half precision. */
+public final class F16Codec implements Codec {
+    @Override
+    public GgmlType type() {
+        return GgmlType.F16;
+    }
+
+    @Override
+    public void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = Half.toFloat(src.get(LE_SHORT, offset + 2L * i));
+    }
+
+    @Override
+    public GgmlType activationType() {
+        return GgmlType.F32;
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        float[] f = x.f;
+        float sum = 0;
+        for (int i = 0; i < n; i++) sum += Half.toFloat(w.get(LE_SHORT, offset + 2L * i)) * f[xStart + i];
+        return sum;
+    }
+
+    @Override
+    public boolean canQuantize() {
+        return true;
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOff, MemorySegment dst, long dstOffset, int n) {
+        for (int i = 0; i < n; i++) dst.set(LE_SHORT, dstOffset + 2L * i, Half.fromFloat(src[srcOff + i]));
+    }
+}

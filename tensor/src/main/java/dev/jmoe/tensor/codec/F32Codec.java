@@ -1,0 +1,44 @@
+package dev.jmoe.tensor.codec;
+
+import static dev.jmoe.tensor.Layouts.LE_FLOAT;
+
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.Activations;
+import dev.jmoe.tensor.Codec;
+import java.lang.foreign.MemorySegment;
+
+/** F32: plain little-endian floats. */
+public final class F32Codec implements Codec {
+    @Override
+    public GgmlType type() {
+        return GgmlType.F32;
+    }
+
+    @Override
+    public void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = src.get(LE_FLOAT, offset + 4L * i);
+    }
+
+    @Override
+    public GgmlType activationType() {
+        return GgmlType.F32;
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        float[] f = x.f;
+        float sum = 0;
+        for (int i = 0; i < n; i++) sum += w.get(LE_FLOAT, offset + 4L * i) * f[xStart + i];
+        return sum;
+    }
+
+    @Override
+    public boolean canQuantize() {
+        return true;
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOff, MemorySegment dst, long dstOffset, int n) {
+        for (int i = 0; i < n; i++) dst.set(LE_FLOAT, dstOffset + 4L * i, src[srcOff + i]);
+    }
+}

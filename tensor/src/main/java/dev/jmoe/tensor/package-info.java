@@ -1,2 +1,0 @@
-/** tensor module; see DESIGN.md. */
-package dev.jmoe.tensor;
