@@ -1,2 +1,0 @@
-/** model module; see DESIGN.md. */
-package dev.jmoe.model;
