@@ -10,11 +10,15 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code jmoe} command line: parses, dispatches to the subcommands, maps errors to exit codes. */
 @Command(name = "jmoe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference and planning for quantized Mixture-of-Experts models (DeepSeek-V3 first).",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {PlanCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        int rc = cl.execute(args);
+        cl.getOut().flush(); // commands print through picocli's writers; flush before exit
+        cl.getErr().flush();
+        System.exit(rc);
     }
 
     /** The configured command line (tests execute it in-process). */

@@ -1,2 +1,0 @@
-/** plan module; see DESIGN.md. */
-package dev.jmoe.plan;

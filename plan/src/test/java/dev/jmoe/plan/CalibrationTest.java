@@ -1,0 +1,38 @@
+package dev.jmoe.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CalibrationTest {
+    @Test
+    @SuppressWarnings("unchecked")
+    void measuresSavesAndBecomesHardware(@TempDir Path tmp) throws Exception {
+        Map<String, Object> m = Calibration.measure(1, tmp, 16L << 20, 4L << 20);
+        assertThat((Double) m.get("stream_read_gbs")).isPositive();
+        assertThat((Map<String, Double>) m.get("matvec_gbs")).containsKey("Q8_0").allSatisfy((k, v) -> assertThat(v).isPositive());
+        assertThat((Double) m.get("matmul_gflops")).isPositive();
+        Path f = tmp.resolve("hardware.json");
+        Calibration.save(m, f);
+        HardwareSpec hs = HardwareFile.read(f);
+        Hardware.Cluster c = hs.build();
+        assertThat(c.first().cpu().name()).isEqualTo("this");
+        assertThat(c.first().cpu().bandwidthGBs()).isEqualTo((Double) m.get("stream_read_gbs"));
+        Efficiency e = Calibration.efficiency(new ObjectMapper().readTree(f.toFile()));
+        assertThat(e.cpuBw()).isBetween(0.0, 1.0);
+        assertThat(e.source()).contains("calibrate");
+    }
+
+    @Test
+    void yamlHardwareFile(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("rig.yaml");
+        java.nio.file.Files.writeString(f, "gpus: 2x rtx3090\ncpu: epyc-9654\nram: 768G\n");
+        Hardware.Cluster c = HardwareFile.read(f).build();
+        assertThat(c.first().gpus()).hasSize(2);
+        assertThat(c.first().ramBytes()).isEqualTo(768L << 30);
+    }
+}
