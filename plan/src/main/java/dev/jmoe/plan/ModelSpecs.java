@@ -3,6 +3,7 @@ package dev.jmoe.plan;
 import dev.jmoe.gguf.GgufFile;
 import dev.jmoe.gguf.GgufMetadata;
 import dev.jmoe.gguf.TensorInfo;
+import dev.jmoe.tensor.QuantMix;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,7 +58,7 @@ public final class ModelSpecs {
             if (t.nDims() >= 2) typeBytes.merge(t.type().name(), t.byteSize(), Long::sum);
         }
         String quant = typeBytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("?");
-        if (m.has("general.file_type")) quant = FileTypes.name(m.getInt("general.file_type"), quant);
+        if (m.has("general.file_type")) quant = QuantMix.byFileType(m.getInt("general.file_type")).map(Enum::name).orElse(quant);
         return new ModelSpec(m.getString("general.name", name), arch, quant, nLayer, nEmbd, nVocab, nExpert, nUsed, nShared,
                 kv, attnFlops, List.copyOf(tensors));
     }
@@ -65,38 +66,5 @@ public final class ModelSpecs {
     static int layerOf(String name) {
         Matcher mm = LAYER.matcher(name);
         return mm.find() ? Integer.parseInt(mm.group(1)) : -1;
-    }
-
-    /** llama.cpp's {@code general.file_type} ids (llama.h llama_ftype) for the common mixes. */
-    static final class FileTypes {
-        static String name(int id, String dflt) {
-            return switch (id) {
-                case 0 -> "F32";
-                case 1 -> "F16";
-                case 2 -> "Q4_0";
-                case 3 -> "Q4_1";
-                case 7 -> "Q8_0";
-                case 8 -> "Q5_0";
-                case 9 -> "Q5_1";
-                case 10 -> "Q2_K";
-                case 11 -> "Q3_K_S";
-                case 12 -> "Q3_K_M";
-                case 13 -> "Q3_K_L";
-                case 14 -> "Q4_K_S";
-                case 15 -> "Q4_K_M";
-                case 16 -> "Q5_K_S";
-                case 17 -> "Q5_K_M";
-                case 18 -> "Q6_K";
-                case 19 -> "IQ2_XXS";
-                case 20 -> "IQ2_XS";
-                case 23 -> "IQ3_XXS";
-                case 24 -> "IQ1_S";
-                case 25 -> "IQ4_NL";
-                case 30 -> "IQ4_XS";
-                case 31 -> "IQ1_M";
-                case 32 -> "BF16";
-                default -> dflt;
-            };
-        }
     }
 }

@@ -17,19 +17,35 @@ import java.util.regex.Pattern;
  * the test of this table. Used by {@code quantize}, {@code synth --type} and the planner's catalog models.
  */
 public enum QuantMix {
-    F32(GgmlType.F32), F16(GgmlType.F16), BF16(GgmlType.BF16),
-    Q4_0(GgmlType.Q4_0), Q4_1(GgmlType.Q4_1), Q5_0(GgmlType.Q5_0), Q5_1(GgmlType.Q5_1), Q8_0(GgmlType.Q8_0),
-    Q2_K(GgmlType.Q2_K), Q3_K_S(GgmlType.Q3_K), Q3_K_M(GgmlType.Q3_K), Q3_K_L(GgmlType.Q3_K),
-    Q4_K_S(GgmlType.Q4_K), Q4_K_M(GgmlType.Q4_K), Q5_K_S(GgmlType.Q5_K), Q5_K_M(GgmlType.Q5_K), Q6_K(GgmlType.Q6_K),
-    IQ4_NL(GgmlType.IQ4_NL), IQ4_XS(GgmlType.IQ4_XS), IQ3_XXS(GgmlType.IQ3_XXS), IQ2_XXS(GgmlType.IQ2_XXS),
-    IQ2_XS(GgmlType.IQ2_XS), IQ1_S(GgmlType.IQ1_S), IQ1_M(GgmlType.IQ1_M);
+    // llama.h llama_ftype ids, written to general.file_type
+    F32(GgmlType.F32, 0), F16(GgmlType.F16, 1), BF16(GgmlType.BF16, 32),
+    Q4_0(GgmlType.Q4_0, 2), Q4_1(GgmlType.Q4_1, 3), Q5_0(GgmlType.Q5_0, 8), Q5_1(GgmlType.Q5_1, 9), Q8_0(GgmlType.Q8_0, 7),
+    Q2_K(GgmlType.Q2_K, 10), Q3_K_S(GgmlType.Q3_K, 11), Q3_K_M(GgmlType.Q3_K, 12), Q3_K_L(GgmlType.Q3_K, 13),
+    Q4_K_S(GgmlType.Q4_K, 14), Q4_K_M(GgmlType.Q4_K, 15), Q5_K_S(GgmlType.Q5_K, 16), Q5_K_M(GgmlType.Q5_K, 17),
+    Q6_K(GgmlType.Q6_K, 18), IQ4_NL(GgmlType.IQ4_NL, 25), IQ4_XS(GgmlType.IQ4_XS, 30), IQ3_XXS(GgmlType.IQ3_XXS, 23),
+    IQ2_XXS(GgmlType.IQ2_XXS, 19), IQ2_XS(GgmlType.IQ2_XS, 20), IQ1_S(GgmlType.IQ1_S, 24), IQ1_M(GgmlType.IQ1_M, 31);
 
     /** The type most tensors get. */
     public final GgmlType base;
+    /** llama.cpp's {@code general.file_type} value for this mix. */
+    public final int fileType;
 
-    QuantMix(GgmlType base) {
+    QuantMix(GgmlType base, int fileType) {
         this.base = base;
+        this.fileType = fileType;
     }
+
+    /** The mix a {@code general.file_type} value names. */
+    public static Optional<QuantMix> byFileType(int id) {
+        for (QuantMix m : values()) if (m.fileType == id) return Optional.of(m);
+        return Optional.empty();
+    }
+
+    private static final Pattern LAYER = Pattern.compile("^blk\\.(\\d+)\\.");
+
+    /** The order llama-quantize visits and writes tensors: non-block tensors by name, then by layer, then by name. */
+    public static final java.util.Comparator<String> LOADER_ORDER = java.util.Comparator
+            .<String>comparingInt(n -> LAYER.matcher(n).find() ? layerOf(n) : -1).thenComparing(n -> n);
 
     /** Accepts llama.cpp's spelling, any case; plain type names ({@code Q4_K}) map to their _M/_S-less mix where one exists. */
     public static Optional<QuantMix> byName(String name) {
@@ -49,7 +65,6 @@ public enum QuantMix {
     /** One tensor: name, ggml dims (innermost first) and its type in the source (kept when not quantizable). */
     public record TensorDesc(String name, long[] dims, GgmlType source) {}
 
-    private static final Pattern LAYER = Pattern.compile("^blk\\.(\\d+)\\.");
 
     /** Whether llama-quantize would quantize this tensor at all (2-D/3-D weights but norms, routers…). */
     public static boolean quantizable(TensorDesc t) {
@@ -74,8 +89,7 @@ public enum QuantMix {
     public Map<String, GgmlType> assign(List<TensorDesc> tensors, ModelFacts facts) {
         State s = new State();
         tensors = new ArrayList<>(tensors);
-        tensors.sort(java.util.Comparator.<TensorDesc>comparingInt(t -> LAYER.matcher(t.name()).find() ? layerOf(t.name()) : -1)
-                .thenComparing(TensorDesc::name));
+        tensors.sort(java.util.Comparator.comparing(TensorDesc::name, LOADER_ORDER));
         boolean tied = tensors.stream().noneMatch(t -> t.name().equals("output.weight"));
         for (TensorDesc t : tensors) if (category(t.name()) == Category.ATTN_V) s.nAttnV++;
         Map<String, GgmlType> out = new LinkedHashMap<>();
