@@ -76,8 +76,8 @@ public final class Validation {
         return List.of(
                 new Estimate("Source A: RTX 4090, well-optimized: 5–15 tok/s", "4090 + 1-socket Xeon 8ch DDR5 (384 GB), KTransformers placement",
                         new HardwareSpec("rtx4090", "xeon-6454s", "384G", null, null, null, null, null, null, null), "cpu-moe", "ktransformers", 5, 15, false),
-                new Estimate("Source B: RTX 4090, constrained: 1–5 tok/s", "4090 + 12-channel EPYC RAM, llama.cpp partial offload (-ngl 10)",
-                        new HardwareSpec("rtx4090", "epyc-9654", "512G", null, null, null, null, null, null, null), "layers:10", "llama.cpp", 1, 5, false),
+                new Estimate("Source B: RTX 4090, constrained: 1–5 tok/s", "4090 + 8-channel DDR4 workstation (512 GB), llama.cpp -ngl 5",
+                        new HardwareSpec("rtx4090", "threadripper-wrx80", "512G", null, null, null, null, null, null, null), "layers:5", "llama.cpp", 1, 5, false),
                 new Estimate("Source C: one RTX 4090, everything on the GPU: OOM", "1 × 4090, --policy all-gpu",
                         new HardwareSpec("rtx4090", null, null, null, null, null, null, null, null, null), "all-gpu", "llama.cpp", 0, 0, true),
                 new Estimate("Source C: four RTX 4090, everything on the GPUs: OOM", "4 × 4090, --policy all-gpu",
