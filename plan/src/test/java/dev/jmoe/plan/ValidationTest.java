@@ -16,4 +16,18 @@ class ValidationTest {
         System.out.printf("median |error| %.1f%%%n", med * 100);
         assertThat(med).isLessThanOrEqualTo(0.25);
     }
+
+    @Test
+    void seedEstimatesComeOutInTheirRangesOrOom() {
+        for (var est : Validation.estimates()) {
+            ModelSpec m = ModelCatalog.spec("deepseek-v3", "q4_k_m");
+            PlanResult p = Planner.plan(new PlanRequest(m, est.hw().build(), Policy.parse(est.policy()), 4096, "f16", 0,
+                    java.util.List.of(1), 512, Efficiency.profile(est.engine()), false));
+            if (est.expectOom()) {
+                assertThat(p.runs()).as(est.label()).isFalse();
+            } else {
+                assertThat(p.decode(1).tokensPerSecond()).as(est.label()).isBetween(est.low(), est.high());
+            }
+        }
+    }
 }
