@@ -1,0 +1,83 @@
+package dev.jmoe.model.generate;
+
+/**
+ * Allocation-free ordering of candidates: each (logit, id) is packed into one {@code long} whose signed order is
+ * "higher logit first, then lower id first", so a heap over primitive longs sorts without boxing or comparators and
+ * ties always resolve the same way (lowest id first, like the greedy goldens).
+ */
+final class CandidateOrder {
+
+    private CandidateOrder() {}
+
+    /** Monotone map float → int: signed int order equals float order (−0.0 taken as +0.0). */
+    static int sortable(float f) {
+        int bits = Float.floatToRawIntBits(f == 0f ? 0f : f);
+        return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
+    static float unsortable(int s) {
+        return Float.intBitsToFloat(s ^ ((s >> 31) & 0x7fffffff));
+    }
+
+    static long key(float logit, int id) {
+        return ((long) sortable(logit) << 32) | (0x7fffffffL - id);
+    }
+
+    static float logitOf(long key) {
+        return unsortable((int) (key >> 32));
+    }
+
+    static int idOf(long key) {
+        return (int) (0x7fffffffL - (key & 0xffffffffL));
+    }
+
+    /**
+     * Keeps the {@code k} best candidates, sorted best first, in {@code [0, k)}; sets size = k and sorted. Probabilities
+     * are cleared: a stage that needs them recomputes them (top-p does).
+     */
+    static void sortTop(Candidates c, int k) {
+        int n = c.size;
+        k = Math.min(k, n);
+        long[] a = c.keys;
+        for (int i = 0; i < n; i++) a[i] = key(c.logits[i], c.ids[i]);
+        top(a, n, k);
+        for (int i = 0; i < k; i++) {
+            c.logits[i] = logitOf(a[i]);
+            c.ids[i] = idOf(a[i]);
+            c.probs[i] = 0f;
+        }
+        c.size = k;
+        c.sorted = true;
+    }
+
+    /** After the call {@code a[0, k)} holds the k largest of {@code a[0, n)} in descending order (heap selection). */
+    static void top(long[] a, int n, int k) {
+        if (k <= 0) return;
+        for (int i = k / 2 - 1; i >= 0; i--) siftDown(a, i, k);           // min-heap of the first k
+        for (int i = k; i < n; i++) {
+            if (a[i] > a[0]) {
+                a[0] = a[i];
+                siftDown(a, 0, k);
+            }
+        }
+        for (int end = k - 1; end > 0; end--) {                           // pop minima to the back: descending
+            long t = a[0];
+            a[0] = a[end];
+            a[end] = t;
+            siftDown(a, 0, end);
+        }
+    }
+
+    private static void siftDown(long[] a, int i, int n) {
+        long v = a[i];
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= n) break;
+            if (child + 1 < n && a[child + 1] < a[child]) child++;
+            if (a[child] >= v) break;
+            a[i] = a[child];
+            i = child;
+        }
+        a[i] = v;
+    }
+}
