@@ -197,7 +197,11 @@ abstract class BenchPrinter {
                 headerDone = true;
             }
             List<String> values = new ArrayList<>();
-            for (Object v : m.values()) values.add(quote(v == null ? "" : String.valueOf(v)));
+            for (Object v : m.values()) {
+                // doubles as C's std::to_string writes them (llama-bench's CSV), not in E notation
+                String text = v == null ? "" : v instanceof Double d ? String.format(Locale.ROOT, "%f", d) : String.valueOf(v);
+                values.add(quote(text));
+            }
             out.println(String.join(",", values));
             out.flush();
         }

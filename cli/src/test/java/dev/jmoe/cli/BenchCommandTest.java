@@ -98,6 +98,7 @@ class BenchCommandTest {
             assertThat(row).startsWith("\"").endsWith("\"");
             String[] values = row.substring(1, row.length() - 1).split("\",\"", -1);
             assertThat(values).hasSameSizeAs(header.toArray());
+            assertThat(values[header.indexOf("avg_ts")]).matches("\\d+\\.\\d{6}");
             assertThat(Double.parseDouble(values[header.indexOf("avg_ts")])).isPositive();
         }
         assertThat(lines.get(1)).contains("\"4\",\"0\"");

@@ -61,20 +61,4 @@ public final class Candidates {
     public float prob(int i) {
         return probs[i];
     }
-
-    /**
-     * Softmax over the live candidates in their current order, as {@code llama_sampler_softmax_impl} without sorting:
-     * p_i = exp(l_i - max) / sum, the sum accumulated in float in the current order.
-     */
-    void softmax() {
-        float max = logits[0];
-        for (int i = 1; i < size; i++) max = Math.max(max, logits[i]);
-        float sum = 0f;
-        for (int i = 0; i < size; i++) {
-            float p = (float) Math.exp(logits[i] - max);
-            probs[i] = p;
-            sum += p;
-        }
-        for (int i = 0; i < size; i++) probs[i] /= sum;
-    }
 }
