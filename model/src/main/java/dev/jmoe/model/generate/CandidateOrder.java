@@ -36,11 +36,20 @@ final class CandidateOrder {
      * are cleared: a stage that needs them recomputes them (top-p does).
      */
     static void sortTop(Candidates c, int k) {
-        int n = c.size;
-        k = Math.min(k, n);
+        k = Math.min(k, c.size);
+        pack(c);
+        top(c.keys, c.size, k);
+        unpack(c, k);
+    }
+
+    /** Packs the live candidates into {@code c.keys[0, size)}. */
+    static void pack(Candidates c) {
+        for (int i = 0; i < c.size; i++) c.keys[i] = key(c.logits[i], c.ids[i]);
+    }
+
+    /** Makes {@code c.keys[0, k)} the candidates (sorted, probabilities cleared). */
+    static void unpack(Candidates c, int k) {
         long[] a = c.keys;
-        for (int i = 0; i < n; i++) a[i] = key(c.logits[i], c.ids[i]);
-        top(a, n, k);
         for (int i = 0; i < k; i++) {
             c.logits[i] = logitOf(a[i]);
             c.ids[i] = idOf(a[i]);
@@ -50,13 +59,18 @@ final class CandidateOrder {
         c.sorted = true;
     }
 
-    /** After the call {@code a[0, k)} holds the k largest of {@code a[0, n)} in descending order (heap selection). */
+    /**
+     * After the call {@code a[0, k)} holds the k largest of {@code a[0, n)} in descending order (heap selection) and
+     * {@code a[0, n)} is still a permutation of its old content, so a larger k can follow.
+     */
     static void top(long[] a, int n, int k) {
         if (k <= 0) return;
         for (int i = k / 2 - 1; i >= 0; i--) siftDown(a, i, k);           // min-heap of the first k
         for (int i = k; i < n; i++) {
             if (a[i] > a[0]) {
+                long evicted = a[0];
                 a[0] = a[i];
+                a[i] = evicted;
                 siftDown(a, 0, k);
             }
         }

@@ -22,6 +22,7 @@ public final class TopP implements SamplerStage {
         for (int i = 1; i < c.size; i++) max = Math.max(max, c.logits[i]);
         float sum = 0f;
         for (int i = 0; i < c.size; i++) sum += (float) Math.exp(c.logits[i] - max);
+        if (!c.sorted && c.size > 1024 && tryTop(c, max, sum, Math.min(256, c.size))) return;
         if (!c.sorted) CandidateOrder.sortTop(c, c.size);
         float cum = 0f;
         int last = c.size;
@@ -35,5 +36,24 @@ public final class TopP implements SamplerStage {
             }
         }
         c.size = last;
+    }
+
+    /**
+     * llama.cpp's shortcut for large unsorted vocabularies: select only the best {@code k} first; when they already
+     * reach {@code p}, the kept prefix is the same as after a full sort. Returns false (keys intact) otherwise.
+     */
+    private boolean tryTop(Candidates c, float max, float sum, int k) {
+        CandidateOrder.pack(c);
+        CandidateOrder.top(c.keys, c.size, k);
+        float cum = 0f;
+        for (int i = 0; i < k; i++) {
+            cum += (float) Math.exp(CandidateOrder.logitOf(c.keys[i]) - max) / sum;
+            if (cum >= p && i + 1 >= minKeep) {
+                CandidateOrder.unpack(c, i + 1);
+                for (int j = 0; j <= i; j++) c.probs[j] = (float) Math.exp(c.logits[j] - max) / sum;
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -171,4 +171,26 @@ class SamplerStagesTest {
             for (int i = 0; i < k; i++) assertThat(c.logit(i)).isEqualTo(l[c.id(i)]);
         }
     }
+
+    @Test
+    void topPOnALargeVocabularyKeepsWhatAFullSortKeeps() {
+        // above 1024 candidates top-p first tries the best 256 (llama.cpp's shortcut); both paths must agree
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (float scale : new float[]{0.3f, 4f, 12f}) {
+            float[] l = new float[5000];
+            for (int i = 0; i < l.length; i++) l[i] = (float) (scale * r.nextGaussian());
+            for (float p : new float[]{0.1f, 0.5f, 0.95f}) {
+                Candidates fast = of(l.clone());
+                new TopP(p, 0).apply(fast);
+                Candidates full = of(l.clone());
+                CandidateOrder.sortTop(full, full.size());            // sorted first: no shortcut
+                new TopP(p, 0).apply(full);
+                assertThat(ids(fast)).as("scale %s p %s", scale, p).containsExactly(ids(full));
+                // the reference sums in sorted order, the shortcut in id order (as llama.cpp): last-bit differences
+                for (int i = 0; i < fast.size(); i++) {
+                    assertThat(fast.prob(i)).isCloseTo(full.prob(i), within(1e-4f * full.prob(i)));
+                }
+            }
+        }
+    }
 }
