@@ -65,6 +65,11 @@ final class CandidateOrder {
      */
     static void top(long[] a, int n, int k) {
         if (k <= 0) return;
+        if (k > n / 4) {
+            // most of the array: quicksort beats heap extraction several times over (and Arrays.sort may allocate)
+            sortDescending(a, 0, n, 2 * (32 - Integer.numberOfLeadingZeros(n)));
+            return;
+        }
         for (int i = k / 2 - 1; i >= 0; i--) siftDown(a, i, k);           // min-heap of the first k
         for (int i = k; i < n; i++) {
             if (a[i] > a[0]) {
@@ -80,6 +85,73 @@ final class CandidateOrder {
             a[end] = t;
             siftDown(a, 0, end);
         }
+    }
+
+    /** Introsort of {@code a[from, to)} into descending order, in place: keys are distinct (they hold the id). */
+    private static void sortDescending(long[] a, int from, int to, int depth) {
+        while (to - from > 16) {
+            if (depth-- == 0) {                      // degenerate pivots: heapsort the rest
+                heapSortDescending(a, from, to);
+                return;
+            }
+            int mid = (from + to) >>> 1;
+            long pivot = median(a[from], a[mid], a[to - 1]);
+            int i = from;
+            int j = to - 1;
+            while (i <= j) {                         // Hoare partition: left >= pivot >= right
+                while (a[i] > pivot) i++;
+                while (a[j] < pivot) j--;
+                if (i <= j) {
+                    long t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            if (j + 1 - from < to - i) {             // recurse into the smaller side, loop on the larger
+                sortDescending(a, from, j + 1, depth);
+                from = i;
+            } else {
+                sortDescending(a, i, to, depth);
+                to = j + 1;
+            }
+        }
+        for (int i = from + 1; i < to; i++) {        // insertion sort for short ranges
+            long v = a[i];
+            int j = i - 1;
+            while (j >= from && a[j] < v) {
+                a[j + 1] = a[j];
+                j--;
+            }
+            a[j + 1] = v;
+        }
+    }
+
+    private static long median(long x, long y, long z) {
+        return Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+    }
+
+    private static void heapSortDescending(long[] a, int from, int to) {
+        int n = to - from;
+        for (int i = n / 2 - 1; i >= 0; i--) siftDownAt(a, from, i, n);          // min-heap
+        for (int end = n - 1; end > 0; end--) {
+            long t = a[from];
+            a[from] = a[from + end];
+            a[from + end] = t;
+            siftDownAt(a, from, 0, end);
+        }
+    }
+
+    private static void siftDownAt(long[] a, int base, int i, int n) {
+        long v = a[base + i];
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= n) break;
+            if (child + 1 < n && a[base + child + 1] < a[base + child]) child++;
+            if (a[base + child] >= v) break;
+            a[base + i] = a[base + child];
+            i = child;
+        }
+        a[base + i] = v;
     }
 
     private static void siftDown(long[] a, int i, int n) {

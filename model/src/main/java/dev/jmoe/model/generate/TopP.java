@@ -22,7 +22,12 @@ public final class TopP implements SamplerStage {
         for (int i = 1; i < c.size; i++) max = Math.max(max, c.logits[i]);
         float sum = 0f;
         for (int i = 0; i < c.size; i++) sum += (float) Math.exp(c.logits[i] - max);
-        if (!c.sorted && c.size > 1024 && tryTop(c, max, sum, Math.min(256, c.size))) return;
+        if (!c.sorted && c.size > 1024) {
+            // llama.cpp tries the best 256, then sorts everything; widening 4x at a time is cheaper and keeps the same set
+            for (int k = 256; k <= c.size / 4; k *= 4) {
+                if (tryTop(c, max, sum, k)) return;
+            }
+        }
         if (!c.sorted) CandidateOrder.sortTop(c, c.size);
         float cum = 0f;
         int last = c.size;
@@ -39,8 +44,8 @@ public final class TopP implements SamplerStage {
     }
 
     /**
-     * llama.cpp's shortcut for large unsorted vocabularies: select only the best {@code k} first; when they already
-     * reach {@code p}, the kept prefix is the same as after a full sort. Returns false (keys intact) otherwise.
+     * The shortcut for large unsorted vocabularies: select only the best {@code k} first; when they already reach
+     * {@code p}, the kept prefix is the same as after a full sort. Returns false (candidates untouched) otherwise.
      */
     private boolean tryTop(Candidates c, float max, float sum, int k) {
         CandidateOrder.pack(c);

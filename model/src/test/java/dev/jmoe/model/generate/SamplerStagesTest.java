@@ -155,11 +155,13 @@ class SamplerStagesTest {
     @Test
     void candidateOrderMatchesAFullSortOnRandomData() {
         java.util.SplittableRandom r = new java.util.SplittableRandom(7);
-        for (int trial = 0; trial < 50; trial++) {
-            int n = 1 + r.nextInt(300);
+        for (int trial = 0; trial < 80; trial++) {
+            int n = trial < 70 ? 1 + r.nextInt(300) : 1 + r.nextInt(20000);   // heap selection and quicksort paths
             float[] l = new float[n];
             for (int i = 0; i < n; i++) l[i] = r.nextInt(8) == 0 ? (float) r.nextInt(3) : (float) r.nextGaussian();
-            int k = 1 + r.nextInt(n);
+            int k = trial % 3 == 0 ? n : 1 + r.nextInt(n);
+            if (trial == 75) Arrays.sort(l);                                    // presorted and
+            if (trial == 76) Arrays.fill(l, 1f);                                // all-tied inputs
             Candidates c = of(l);
             CandidateOrder.sortTop(c, k);
             Integer[] ref = new Integer[n];
