@@ -1,0 +1,54 @@
+package dev.jmoe.cli;
+
+import dev.jmoe.gguf.GgufFile;
+import dev.jmoe.gguf.GgufMetadata;
+import dev.jmoe.model.LanguageModel;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The wiring point between the commands and the model library: the model loader ({@link #load}) and the tokenizer
+ * ({@link #textCodec}) are plugged in here and nowhere else.
+ */
+final class Backends {
+
+    private Backends() {}
+
+    static final Backend DEFAULT = new Backend() {
+        @Override
+        public LanguageModel load(LoadRequest r) {
+            return Backends.load(r);
+        }
+
+        @Override
+        public Optional<TextCodec> textCodec(Path file) {
+            return Backends.textCodec(file);
+        }
+
+        @Override
+        public int[] endOfGeneration(Path file) {
+            return Backends.endOfGenerationFromMetadata(file);
+        }
+    };
+
+    /** Loads a model; the forward passes (branch {@code model}) plug in here as {@code ModelLoader.load(...)}. */
+    static LanguageModel load(LoadRequest r) {
+        throw new IllegalStateException("no forward pass merged: this build cannot run " + r.file().getFileName()
+                + " (the model loader is not part of it)");
+    }
+
+    /** The tokenizer (branch {@code tok}) plugs in here; empty means ids only. */
+    static Optional<TextCodec> textCodec(Path file) {
+        return Optional.empty();
+    }
+
+    /** {@code tokenizer.ggml.eos_token_id} and {@code tokenizer.ggml.eot_token_id}, where present. */
+    static int[] endOfGenerationFromMetadata(Path file) {
+        try (GgufFile f = GgufFile.openHeader(file)) {
+            GgufMetadata m = f.metadata();
+            return Arrays.stream(new String[]{"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"})
+                    .filter(m::has).mapToInt(m::getInt).distinct().toArray();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.jmoe.cli;
+
+import dev.jmoe.model.LanguageModel;
+import dev.jmoe.model.generate.Bench;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code jmoe bench}: llama-bench's pp / tg measurements and output formats. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures prefill (pp N: N random tokens as one batch into a fresh cache) and decode (tg N: N "
+                + "single-token steps) speed like llama-bench: a warmup run, then -r timed repetitions; prints "
+                + "t/s as mean ± sd in llama-bench's markdown, JSON or CSV layout."})
+public final class BenchCommand implements Callable<Integer> {
+
+    /** Predicts t/s for a row (the planner, once there is one); null: no prediction column. */
+    interface Predictor {
+        Double predict(Path file, dev.jmoe.model.ModelInfo info, int nPrompt, int nGen, int threads);
+    }
+
+    Backend backend = Backends.DEFAULT;
+    Predictor predictor = null;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE[,FILE...]", split = ",",
+            description = "GGUF model file(s)")
+    Path[] models;
+
+    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N[,N...]", defaultValue = "512",
+            description = "prompt lengths for pp tests, 0 = none (default: ${DEFAULT-VALUE})")
+    String nPrompt;
+
+    @Option(names = {"-n", "--n-gen"}, paramLabel = "N[,N...]", defaultValue = "128",
+            description = "token counts for tg tests, 0 = none (default: ${DEFAULT-VALUE})")
+    String nGen;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5",
+            description = "timed repetitions per test (default: ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "T[,T...]", description = "thread counts (default: the available processors)")
+    String threads;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md", description = "md, json or csv (default: ${DEFAULT-VALUE})")
+    String output;
+
+    @Option(names = "--experts", paramLabel = "K", description = "routed experts per token (default: the model's)")
+    Integer experts;
+
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = RunCommand.CacheTypeConverter.class,
+            description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
+    CacheType cacheType;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random test tokens (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--no-warmup", description = "skip the warmup run")
+    boolean noWarmup;
+
+    @Override
+    public Integer call() {
+        int[] pp = IdList.parse("-p", nPrompt, 0);
+        int[] tg = IdList.parse("-n", nGen, 0);
+        int[] ts = threads == null ? new int[]{Runtime.getRuntime().availableProcessors()} : IdList.parse("-t", threads, 1);
+        if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
+        if (experts != null && experts < 1) throw new IllegalArgumentException("--experts must be >= 1, got " + experts);
+        int maxP = Arrays.stream(pp).max().orElse(0);
+        int maxN = Arrays.stream(tg).max().orElse(0);
+        if (maxP == 0 && maxN == 0) throw new IllegalArgumentException("nothing to measure: -p and -n are both 0");
+        for (Path m : models) {
+            if (!Files.isRegularFile(m)) throw new IllegalArgumentException("model file not found: " + m);
+        }
+        BenchPrinter printer = BenchPrinter.of(output, spec.commandLine().getOut(), predictor != null);
+        boolean[] started = {false};        // the header waits for the first row, so a load error prints alone
+        java.util.function.Consumer<BenchResult> emit = r -> {
+            if (!started[0]) printer.header();
+            started[0] = true;
+            printer.row(r);
+        };
+        for (Path m : models) {
+            for (int t : ts) {
+                LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, 1), t, experts, cacheType);
+                try (LanguageModel lm = backend.load(req)) {
+                    Bench bench = new Bench(lm, seed);
+                    for (int p : pp) {
+                        if (p > 0) emit.accept(result(m, lm, t, p, 0, maxP, bench.prefill(p, reps, !noWarmup)));
+                    }
+                    for (int n : tg) {
+                        if (n > 0) emit.accept(result(m, lm, t, 0, n, maxP, bench.decode(n, reps, !noWarmup)));
+                    }
+                }
+            }
+        }
+        printer.footer();
+        return 0;
+    }
+
+    private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int batch, long[] samples) {
+        Double predicted = predictor == null ? null : predictor.predict(file, lm.info(), p, n, threads);
+        return new BenchResult(file.toString(), lm.info(), threads, p, n, Math.max(batch, 1), cacheType, samples,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), predicted);
+    }
+}

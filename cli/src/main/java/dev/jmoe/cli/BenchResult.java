@@ -1,0 +1,52 @@
+package dev.jmoe.cli;
+
+import dev.jmoe.model.ModelInfo;
+import dev.jmoe.model.generate.Bench;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * One llama-bench row: a model, a thread count, a test (pp N or tg N) and its timed samples.
+ *
+ * @param predictedTs the planner's prediction for this test, or null (no planner yet)
+ */
+record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, int nGen, int nBatch,
+                   CacheType cacheType, long[] samplesNs, String testTime, Double predictedTs) {
+
+    int nTokens() {
+        return nPrompt + nGen;
+    }
+
+    /** llama-bench's test name: {@code pp512}, {@code tg128}. */
+    String testName() {
+        return nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? "tg" + nGen : "pp" + nPrompt + "+tg" + nGen;
+    }
+
+    /** llama_model_desc's "arch size type", e.g. {@code deepseek2 671B Q4_K_M}. */
+    String modelType() {
+        long p = info.parameters();
+        String size = p >= 1_000_000_000L ? String.format(Locale.ROOT, "%.0fB", p / 1e9)
+                : String.format(Locale.ROOT, "%.1fM", p / 1e6);
+        return info.architecture() + " " + size + " " + info.quant();
+    }
+
+    double[] samplesTs() {
+        return Bench.tokensPerSecond(samplesNs, nTokens());
+    }
+
+    double avgTs() {
+        return Bench.mean(samplesTs());
+    }
+
+    double stdevTs() {
+        return Bench.stdev(samplesTs());
+    }
+
+    long avgNs() {
+        return (long) Bench.mean(Arrays.stream(samplesNs).asDoubleStream().toArray());
+    }
+
+    long stdevNs() {
+        return (long) Bench.stdev(Arrays.stream(samplesNs).asDoubleStream().toArray());
+    }
+}

@@ -1,0 +1,16 @@
+package dev.jmoe.cli;
+
+import java.nio.file.Path;
+
+/**
+ * What {@code run} and {@code bench} ask of the model loader.
+ *
+ * @param file          the GGUF file
+ * @param contextLength KV cache positions ({@code --ctx})
+ * @param maxBatch      the most tokens one forward call will carry (prefill micro-batch)
+ * @param threads       kernel threads
+ * @param expertsUsed   routed experts per token, overriding the file's {@code expert_used_count}; null keeps it
+ * @param cacheType     KV cache element type
+ */
+public record LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed,
+                          CacheType cacheType) {}

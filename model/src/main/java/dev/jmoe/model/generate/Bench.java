@@ -1,0 +1,94 @@
+package dev.jmoe.model.generate;
+
+import dev.jmoe.model.LanguageModel;
+import java.util.SplittableRandom;
+
+/**
+ * llama-bench's two measurements (tools/llama-bench/llama-bench.cpp) over a {@link LanguageModel}:
+ * <ul>
+ *   <li>pp N: N seeded random tokens prefilled as one batch into a fresh cache; t/s = N / time;</li>
+ *   <li>tg N: N single-token decodes from a fresh cache, each fed a seeded random token; t/s = N / time.</li>
+ * </ul>
+ * Each test runs a warmup first (the full prefill for pp, one decode for tg), then {@code reps} timed repetitions, each
+ * on a cleared cache. Logits are computed for the last token of every forward, as llama-bench's batches request.
+ */
+public final class Bench {
+
+    private final LanguageModel model;
+    private final float[] logits;
+    private final SplittableRandom random;
+
+    public Bench(LanguageModel model, long seed) {
+        this.model = model;
+        this.logits = new float[model.vocabSize()];
+        this.random = new SplittableRandom(seed);
+    }
+
+    /** Nanoseconds of each timed repetition of pp{@code nPrompt}. */
+    public long[] prefill(int nPrompt, int reps, boolean warmup) {
+        check(nPrompt, reps);
+        int[] tokens = new int[nPrompt];
+        if (warmup) runPrefill(tokens);
+        long[] samples = new long[reps];
+        for (int r = 0; r < reps; r++) samples[r] = runPrefill(tokens);
+        return samples;
+    }
+
+    /** Nanoseconds of each timed repetition of tg{@code nGen}. */
+    public long[] decode(int nGen, int reps, boolean warmup) {
+        check(nGen, reps);
+        int[] one = new int[1];
+        if (warmup) runDecode(one, 1);
+        long[] samples = new long[reps];
+        for (int r = 0; r < reps; r++) samples[r] = runDecode(one, nGen);
+        return samples;
+    }
+
+    private long runPrefill(int[] tokens) {
+        for (int i = 0; i < tokens.length; i++) tokens[i] = random.nextInt(model.vocabSize());
+        model.truncate(0);
+        long t0 = System.nanoTime();
+        model.forward(tokens, 0, tokens.length, logits, null);
+        return System.nanoTime() - t0;
+    }
+
+    private long runDecode(int[] one, int n) {
+        model.truncate(0);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            one[0] = random.nextInt(model.vocabSize());
+            model.forward(one, 0, 1, logits, null);
+        }
+        return System.nanoTime() - t0;
+    }
+
+    private void check(int n, int reps) {
+        if (n < 1) throw new IllegalArgumentException("a test needs at least one token, got " + n);
+        if (reps < 1) throw new IllegalArgumentException("repetitions must be >= 1, got " + reps);
+        if (n > model.contextLength()) {
+            throw new IllegalArgumentException(n + " tokens do not fit the context of " + model.contextLength());
+        }
+    }
+
+    /** Tokens per second of each sample: {@code 1e9 · n / ns}. */
+    public static double[] tokensPerSecond(long[] samplesNs, int n) {
+        double[] ts = new double[samplesNs.length];
+        for (int i = 0; i < ts.length; i++) ts[i] = 1e9 * n / samplesNs[i];
+        return ts;
+    }
+
+    public static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return v.length == 0 ? 0 : s / v.length;
+    }
+
+    /** Sample standard deviation (n − 1), 0 for fewer than two values, as llama-bench computes it. */
+    public static double stdev(double[] v) {
+        if (v.length <= 1) return 0;
+        double m = mean(v);
+        double sq = 0;
+        for (double x : v) sq += (x - m) * (x - m);
+        return Math.sqrt(sq / (v.length - 1));
+    }
+}
