@@ -26,7 +26,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     Backend backend = Backends.DEFAULT;
-    Predictor predictor = null;
+    /** The planner's prediction for this machine, when `jmoe calibrate` has measured it. */
+    Predictor predictor = dev.jmoe.plan.ThisMachine.load()
+            .<Predictor>map(tm -> (file, info, p, n, threads) -> tm.predict(file, p, n, threads)).orElse(null);
 
     @Spec
     CommandSpec spec;

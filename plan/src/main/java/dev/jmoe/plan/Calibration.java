@@ -33,13 +33,31 @@ import java.util.Random;
 public final class Calibration {
     private Calibration() {}
 
-    /** Runs the measurements with {@code threads} kernel threads; {@code scratchDir} holds the disk test file. */
+    /**
+     * Runs the measurements with {@code threads} kernel threads — and with 1 and half of them too, under
+     * {@code by_threads}, so predictions for other thread counts use their own figures. {@code scratchDir} holds the disk
+     * test file.
+     */
     public static Map<String, Object> measure(int threads, Path scratchDir, long streamBytes, long weightBytes) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("measured", Instant.now().toString());
         out.put("threads", threads);
         out.put("cores", Runtime.getRuntime().availableProcessors());
         out.put("ram_bytes", totalRam());
+        Map<String, Object> byThreads = new LinkedHashMap<>();
+        for (int t : new java.util.TreeSet<>(List.of(1, Math.max(1, threads / 2), threads))) {
+            byThreads.put(Integer.toString(t), measureThreads(t, streamBytes, weightBytes));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> all = (Map<String, Object>) byThreads.get(Integer.toString(threads));
+        out.putAll(all);
+        out.put("by_threads", byThreads);
+        out.put("disk_read_gbs", diskRead(scratchDir, 256L << 20));
+        return out;
+    }
+
+    private static Map<String, Object> measureThreads(int threads, long streamBytes, long weightBytes) {
+        Map<String, Object> out = new LinkedHashMap<>();
         try (Parallel pool = new Parallel(threads)) {
             out.put("stream_read_gbs", streamRead(pool, streamBytes));
             Map<String, Double> mv = new LinkedHashMap<>();
@@ -49,8 +67,24 @@ public final class Calibration {
             out.put("matvec_gbs", mv);
             out.put("matmul_gflops", matmulGflops(pool));
         }
-        out.put("disk_read_gbs", diskRead(scratchDir, 256L << 20));
         return out;
+    }
+
+    /** The figures measured with {@code threads} threads (the nearest count measured), or the top level. */
+    static JsonNode forThreads(JsonNode n, Integer threads) {
+        JsonNode by = n.path("by_threads");
+        if (threads == null || !by.isObject() || by.isEmpty()) return n;
+        JsonNode best = n;
+        int bestDist = Integer.MAX_VALUE;
+        for (var it = by.fields(); it.hasNext(); ) {
+            var e = it.next();
+            int d = Math.abs(Integer.parseInt(e.getKey()) - threads);
+            if (d < bestDist) {
+                bestDist = d;
+                best = e.getValue();
+            }
+        }
+        return best;
     }
 
     public static void save(Map<String, Object> m, Path file) {
@@ -64,9 +98,15 @@ public final class Calibration {
 
     /** The hardware a calibration file describes, registered as CPU "this". */
     static HardwareSpec spec(JsonNode n) {
-        double stream = n.path("stream_read_gbs").asDouble();
-        int cores = n.path("cores").asInt(1);
-        double gflops = n.path("matmul_gflops").asDouble(10) / Math.max(1, n.path("threads").asInt(cores));
+        return spec(n, null);
+    }
+
+    /** The hardware a calibration file describes for a given thread count (null: the count it was run with). */
+    public static HardwareSpec spec(JsonNode n, Integer threads) {
+        JsonNode t = forThreads(n, threads);
+        double stream = t.path("stream_read_gbs").asDouble();
+        int cores = threads != null ? threads : n.path("threads").asInt(n.path("cores").asInt(1));
+        double gflops = t.path("matmul_gflops").asDouble(10) / Math.max(1, cores);
         long ram = n.path("ram_bytes").asLong(8L << 30);
         HardwareCatalog.register(new Hardware.Cpu("this", 1, cores, stream, ram, gflops, false, 0,
                 "measured by jmoe calibrate at " + n.path("measured").asText()));
@@ -75,9 +115,15 @@ public final class Calibration {
 
     /** The jmoe engine profile with CPU efficiencies from a calibration: best matvec GB/s ÷ streaming bandwidth. */
     public static Efficiency efficiency(JsonNode n) {
-        double stream = n.path("stream_read_gbs").asDouble();
+        return efficiency(n, null);
+    }
+
+    /** As {@link #efficiency(JsonNode)}, from the figures measured with {@code threads} threads. */
+    public static Efficiency efficiency(JsonNode n, Integer threads) {
+        JsonNode t = forThreads(n, threads);
+        double stream = t.path("stream_read_gbs").asDouble();
         double best = 0;
-        for (JsonNode v : n.path("matvec_gbs")) best = Math.max(best, v.asDouble());
+        for (JsonNode v : t.path("matvec_gbs")) best = Math.max(best, v.asDouble());
         Efficiency base = Efficiency.profile("jmoe");
         return best > 0 && stream > 0 ? base.withCpu(Math.min(1.0, best / stream), 1.0, "measured by jmoe calibrate") : base;
     }

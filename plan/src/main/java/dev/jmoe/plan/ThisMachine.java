@@ -1,0 +1,46 @@
+package dev.jmoe.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Predictions for this machine from its calibration ({@code jmoe calibrate}): what {@code jmoe bench} prints beside
+ * each measurement. CPU-only, the thread count's own calibrated figures, the jmoe engine profile.
+ */
+public final class ThisMachine {
+    private final JsonNode calibration;
+
+    private ThisMachine(JsonNode calibration) {
+        this.calibration = calibration;
+    }
+
+    /** The calibration at {@code file}, if there is one. */
+    public static Optional<ThisMachine> load(Path file) {
+        if (!Files.isRegularFile(file)) return Optional.empty();
+        try {
+            return Optional.of(new ThisMachine(new ObjectMapper().readTree(file.toFile())));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read calibration " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Optional<ThisMachine> load() {
+        return load(HardwareFile.calibrationPath());
+    }
+
+    /** Predicted tok/s of llama-bench's test: prefill of {@code nPrompt} tokens, or {@code nGen} decodes when nPrompt is 0. */
+    public double predict(Path gguf, int nPrompt, int nGen, int threads) {
+        ModelSpec m = ModelSpecs.fromGguf(gguf);
+        PlanRequest r = new PlanRequest(m, Calibration.spec(calibration, threads).build(), Policy.parse("cpu-only"),
+                Math.max(1, nPrompt + nGen), "f32", 0, List.of(1), Math.max(1, nPrompt),
+                Calibration.efficiency(calibration, threads), false);
+        PlanResult p = Planner.plan(r);
+        return nPrompt > 0 ? p.prefill().tokensPerSecond() : p.decode(1).tokensPerSecond();
+    }
+}
