@@ -6,6 +6,9 @@ import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.Codec;
 import dev.jmoe.tensor.Codecs;
+import dev.jmoe.tensor.MatVec;
+import dev.jmoe.tensor.Matrix;
+import dev.jmoe.tensor.Parallel;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,6 +58,19 @@ class LlamaCppGoldenTest {
             assertThat(ours).as(() -> type + " row " + row + " vs ggml_vec_dot generic").isEqualTo(g.dotGeneric()[r]);
             assertThat(ours).as(() -> type + " row " + row + " vs ggml AVX2 kernel").isCloseTo(g.dotHaswell()[r], org.assertj.core.data.Offset.offset((float) (1e-5 * mag)));
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M", "IQ4_XS", "MXFP4", "TQ1_0", "TQ2_0"})
+    void matvecFromFloatActivationsReproducesLlamaCppsGenericDots(GgmlType type) {
+        // end to end: MatVec quantizes x itself (to the same bytes as llama.cpp, see below) and splits rows over threads
+        LlamaCppGolden g = LlamaCppGolden.load(type);
+        Matrix m = new Matrix("golden." + type, type, Codecs.of(type), g.weights(), g.perRow(), g.rows());
+        float[] y = new float[g.rows()];
+        try (Parallel pool = new Parallel(2)) {
+            new MatVec(pool).matvec(m, g.x(), y);
+        }
+        assertThat(y).isEqualTo(g.dotGeneric());
     }
 
     @ParameterizedTest
