@@ -48,12 +48,17 @@ public final class IQ1_SCodec implements Codec {
         }
     }
 
+    @Override
+    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (IqVector.ENABLED) return IqVector.dotIq1S(w, offset, x, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
     /**
      * As ggml_vec_dot_iq1_s_q8_K_generic: Σ ls·(grid·q8) plus the δ term from the activations' 16-value sums,
      * {@code d_w·d_x·(sumi + δ·sumi1)}.
      */
-    @Override
-    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+    float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ1S_GRID;
         byte[] q8 = x.q;
         short[] bsums = x.bsums;

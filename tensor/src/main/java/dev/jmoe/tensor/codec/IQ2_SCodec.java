@@ -26,7 +26,7 @@ public final class IQ2_SCodec implements Codec {
         return GgmlType.Q8_K;
     }
 
-    private static int index(MemorySegment s, long o, int ib, int l) {
+    static int index(MemorySegment s, long o, int ib, int l) {
         return u8(s, o + 2 + 4 * ib + l) | ((u8(s, o + 66 + ib) << (8 - 2 * l)) & 0x300);
     }
 
@@ -55,9 +55,14 @@ public final class IQ2_SCodec implements Codec {
         }
     }
 
-    /** As ggml_vec_dot_iq2_s_q8_K_generic. */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (IqVector.ENABLED) return IqVector.dotIq2S(w, offset, x, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
+    /** As ggml_vec_dot_iq2_s_q8_K_generic. */
+    float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ2S_GRID;
         byte[] q8 = x.q;
         float sumf = 0;

@@ -50,9 +50,14 @@ public final class IQ3_XXSCodec implements Codec {
         }
     }
 
-    /** As ggml_vec_dot_iq3_xxs_q8_K_generic (scale 2s+1, then d_w·d_x/4). */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (IqVector.ENABLED) return IqVector.dotIq3Xxs(w, offset, x, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
+    /** As ggml_vec_dot_iq3_xxs_q8_K_generic (scale 2s+1, then d_w·d_x/4). */
+    float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ3XXS_GRID, ksigns = IqTables.KSIGNS_IQ2XS;
         byte[] q8 = x.q;
         float sumf = 0;

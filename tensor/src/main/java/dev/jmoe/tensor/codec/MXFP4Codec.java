@@ -42,9 +42,14 @@ public final class MXFP4Codec implements Codec {
         }
     }
 
-    /** As ggml_vec_dot_mxfp4_q8_0_generic. */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (IqVector.ENABLED) return IqVector.dotMxfp4(w, offset, x, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
+    /** As ggml_vec_dot_mxfp4_q8_0_generic. */
+    float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] kv = IqTables.KVALUES_MXFP4;
         byte[] q8 = x.q;
         float sumf = 0;

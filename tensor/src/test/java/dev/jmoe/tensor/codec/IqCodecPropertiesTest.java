@@ -51,21 +51,38 @@ class IqCodecPropertiesTest {
         assertThat((double) got).as("%s dot, seed %d", type, seed).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-30));
     }
 
+    interface Dot {
+        float dot(MemorySegment w, long offset, Activations x, int xStart, int n);
+    }
+
+    record FastPath(GgmlType type, Dot vector, Dot scalar) {}
+
+    static final FastPath[] FAST = {
+            new FastPath(GgmlType.IQ2_XXS, IqVector::dotIq2Xxs, new IQ2_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_XS, IqVector::dotIq2Xs, new IQ2_XSCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_S, IqVector::dotIq2S, new IQ2_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_XXS, IqVector::dotIq3Xxs, new IQ3_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_S, IqVector::dotIq3S, new IQ3_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ1_S, IqVector::dotIq1S, new IQ1_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ1_M, IqVector::dotIq1M, new IQ1_MCodec()::dotReference),
+            new FastPath(GgmlType.IQ4_XS, IqVector::dotIq4Xs, new IQ4_XSCodec()::dotReference),
+            new FastPath(GgmlType.MXFP4, IqVector::dotMxfp4, new MXFP4Codec()::dotReference)};
+
     @Property(tries = 40)
-    void vectorDotsEqualScalarReferences(@ForAll("seeds") long seed, @ForAll @IntRange(min = 1, max = 4) int superBlocks) {
+    void vectorDotsEqualScalarReferencesBitForBit(@ForAll("seeds") long seed, @ForAll @IntRange(min = 1, max = 3) int superBlocks) {
         Random rnd = new Random(seed);
         int n = 256 * superBlocks;
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
-        Activations a = new Activations().prepare(GgmlType.Q8_K, x, 0, n, 1);
-        for (int i = 0; i < n; i++) if (rnd.nextInt(50) == 0) a.q[i] = (byte) (rnd.nextBoolean() ? 127 : -128); // extremes
-
-        MemorySegment w4 = MemorySegment.ofArray(RandomBlocks.of(GgmlType.IQ4_XS, superBlocks, rnd));
-        assertThat(IqVector.dotIq4Xs(w4, 0, a, 0, n)).isEqualTo(new IQ4_XSCodec().dotReference(w4, 0, a, 0, n));
-        MemorySegment w3 = MemorySegment.ofArray(RandomBlocks.of(GgmlType.IQ3_S, superBlocks, rnd));
-        assertThat(IqVector.dotIq3S(w3, 0, a, 0, n)).isEqualTo(new IQ3_SCodec().dotReference(w3, 0, a, 0, n));
-        MemorySegment w2 = MemorySegment.ofArray(RandomBlocks.of(GgmlType.IQ2_XXS, superBlocks, rnd));
-        assertThat(IqVector.dotIq2Xxs(w2, 0, a, 0, n)).isEqualTo(new IQ2_XXSCodec().dotReference(w2, 0, a, 0, n));
+        float[] x = new float[2 * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        for (FastPath f : FAST) {
+            Activations a = new Activations().prepare(Codecs.of(f.type()).activationType(), x, 0, n, 2);
+            for (int i = 0; i < 2 * n; i++) if (rnd.nextInt(50) == 0) a.q[i] = (byte) (rnd.nextBoolean() ? 127 : -128); // extremes
+            int lead = rnd.nextInt(3);
+            MemorySegment w = MemorySegment.ofArray(RandomBlocks.of(f.type(), lead + n / f.type().blockSize, rnd));
+            long off = (long) lead * f.type().typeSize;
+            int xStart = a.base(rnd.nextInt(2));
+            assertThat(f.vector().dot(w, off, a, xStart, n)).as("%s, seed %d", f.type(), seed).isEqualTo(f.scalar().dot(w, off, a, xStart, n));
+        }
     }
 
     @net.jqwik.api.Provide
