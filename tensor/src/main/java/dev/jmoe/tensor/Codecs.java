@@ -5,7 +5,16 @@ import dev.jmoe.gguf.TensorInfo;
 import dev.jmoe.tensor.codec.BF16Codec;
 import dev.jmoe.tensor.codec.F16Codec;
 import dev.jmoe.tensor.codec.F32Codec;
+import dev.jmoe.tensor.codec.IQ1_MCodec;
+import dev.jmoe.tensor.codec.IQ1_SCodec;
+import dev.jmoe.tensor.codec.IQ2_SCodec;
+import dev.jmoe.tensor.codec.IQ2_XSCodec;
+import dev.jmoe.tensor.codec.IQ2_XXSCodec;
+import dev.jmoe.tensor.codec.IQ3_SCodec;
+import dev.jmoe.tensor.codec.IQ3_XXSCodec;
 import dev.jmoe.tensor.codec.IQ4_NLCodec;
+import dev.jmoe.tensor.codec.IQ4_XSCodec;
+import dev.jmoe.tensor.codec.MXFP4Codec;
 import dev.jmoe.tensor.codec.Q2_KCodec;
 import dev.jmoe.tensor.codec.Q3_KCodec;
 import dev.jmoe.tensor.codec.Q4_0Codec;
@@ -18,6 +27,8 @@ import dev.jmoe.tensor.codec.Q6_KCodec;
 import dev.jmoe.tensor.codec.Q8_0Codec;
 import dev.jmoe.tensor.codec.Q8_1Codec;
 import dev.jmoe.tensor.codec.Q8_KCodec;
+import dev.jmoe.tensor.codec.TQ1_0Codec;
+import dev.jmoe.tensor.codec.TQ2_0Codec;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +54,18 @@ public final class Codecs {
         register(new Q5_KCodec());
         register(new Q6_KCodec());
         register(new Q8_KCodec());
+        // IQ (importance / lattice) quants, MXFP4 and ternary types
+        register(new IQ2_XXSCodec());
+        register(new IQ2_XSCodec());
+        register(new IQ2_SCodec());
+        register(new IQ3_XXSCodec());
+        register(new IQ3_SCodec());
+        register(new IQ1_SCodec());
+        register(new IQ1_MCodec());
+        register(new IQ4_XSCodec());
+        register(new MXFP4Codec());
+        register(new TQ1_0Codec());
+        register(new TQ2_0Codec());
     }
 
     private Codecs() {}

@@ -1,0 +1,90 @@
+package dev.jmoe.tensor.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.Activations;
+import dev.jmoe.tensor.Codec;
+import dev.jmoe.tensor.Codecs;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Random-block properties of every IQ / MXFP4 / TQ codec: the integer dot equals Σ dequant(w)·dequant(activation)
+ * (this holds dot to the reference dequantization), at any weight offset and any activation vector; the Vector API
+ * dots equal their scalar references exactly.
+ */
+class IqCodecPropertiesTest {
+    static final GgmlType[] TYPES = {GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S,
+            GgmlType.IQ1_S, GgmlType.IQ1_M, GgmlType.IQ4_XS, GgmlType.MXFP4, GgmlType.TQ1_0, GgmlType.TQ2_0};
+
+    @Property(tries = 60)
+    void dotEqualsSumOfDequantizedProducts(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 10) int t,
+                                          @ForAll @IntRange(min = 1, max = 3) int superBlocks) {
+        GgmlType type = TYPES[t];
+        Codec c = Codecs.of(type);
+        Random rnd = new Random(seed);
+        int n = 256 * superBlocks, nb = n / type.blockSize;
+        int lead = 1 + rnd.nextInt(3); // blocks before the row: exercises the byte offset
+        byte[] bytes = RandomBlocks.of(type, lead + nb, rnd);
+        MemorySegment w = MemorySegment.ofArray(bytes);
+        long off = (long) lead * type.typeSize;
+
+        float[] x = new float[2 * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 41 == 0 ? 5 : 1);
+        Activations a = new Activations().prepare(c.activationType(), x, 0, n, 2);
+        int xStart = a.base(1); // the second vector: exercises the activation offset
+
+        float[] wf = new float[n];
+        c.dequantizeReference(w, off, wf, 0, n);
+        int qk = c.activationType() == GgmlType.Q8_K ? 256 : 32;
+        double exact = 0, mag = 0;
+        for (int i = 0; i < n; i++) {
+            double xi = (double) a.d[(xStart + i) / qk] * a.q[xStart + i];
+            exact += wf[i] * xi;
+            mag += Math.abs(wf[i] * xi);
+        }
+        float got = c.dot(w, off, a, xStart, n);
+        assertThat((double) got).as("%s dot, seed %d", type, seed).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-30));
+    }
+
+    interface Dot {
+        float dot(MemorySegment w, long offset, Activations x, int xStart, int n);
+    }
+
+    record FastPath(GgmlType type, Dot vector, Dot scalar) {}
+
+    static final FastPath[] FAST = {
+            new FastPath(GgmlType.IQ2_XXS, IqVector::dotIq2Xxs, new IQ2_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_S, IqVector::dotIq2S, new IQ2_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_XXS, IqVector::dotIq3Xxs, new IQ3_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_S, IqVector::dotIq3S, new IQ3_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ1_S, IqVector::dotIq1S, new IQ1_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ4_XS, IqVector::dotIq4Xs, new IQ4_XSCodec()::dotReference),
+            new FastPath(GgmlType.MXFP4, IqVector::dotMxfp4, new MXFP4Codec()::dotReference)};
+
+    @Property(tries = 40)
+    void vectorDotsEqualScalarReferencesBitForBit(@ForAll("seeds") long seed, @ForAll @IntRange(min = 1, max = 3) int superBlocks) {
+        Random rnd = new Random(seed);
+        int n = 256 * superBlocks;
+        float[] x = new float[2 * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        for (FastPath f : FAST) {
+            Activations a = new Activations().prepare(Codecs.of(f.type()).activationType(), x, 0, n, 2);
+            for (int i = 0; i < 2 * n; i++) if (rnd.nextInt(50) == 0) a.q[i] = (byte) (rnd.nextBoolean() ? 127 : -128); // extremes
+            int lead = rnd.nextInt(3);
+            MemorySegment w = MemorySegment.ofArray(RandomBlocks.of(f.type(), lead + n / f.type().blockSize, rnd));
+            long off = (long) lead * f.type().typeSize;
+            int xStart = a.base(rnd.nextInt(2));
+            assertThat(f.vector().dot(w, off, a, xStart, n)).as("%s, seed %d", f.type(), seed).isEqualTo(f.scalar().dot(w, off, a, xStart, n));
+        }
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<Long> seeds() {
+        return net.jqwik.api.Arbitraries.longs();
+    }
+}
