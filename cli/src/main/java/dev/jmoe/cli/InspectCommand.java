@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code jmoe inspect FILE}: what a GGUF holds, from its header alone (works on header-only and huge files). */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show what a GGUF file holds: format, architecture and hyper-parameters, parameter count,",
-                "bytes and parameters per ggml type, bits per weight. Reads the header only (no tensor data needed)."})
+        description = "Show what a GGUF file holds: format, architecture and hyper-parameters, parameter count, "
+                + "bytes and parameters per ggml type, bits per weight. Reads the header only (no tensor data needed).")
 final class InspectCommand implements Callable<Integer> {
     /** Array items shown by --meta (text) and in --json before the rest is abbreviated. */
     static final int ARRAY_ITEMS = 8;
@@ -79,11 +79,15 @@ final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "tensor data   %s (%,d bytes), %.2f bits per weight%n", GgufSummary.humanBytes(s.tensorBytes()),
                 s.tensorBytes(), s.bitsPerWeight());
         out.println();
-        out.printf("%-8s %8s %18s %18s %7s%n", "type", "tensors", "parameters", "bytes", "bpw");
-        for (GgufSummary.TypeStats t : s.types()) {
-            out.printf(Locale.ROOT, "%-8s %8d %,18d %,18d %7.2f%n", t.type(), t.tensors(), t.parameters(), t.bytes(), t.bitsPerWeight());
+        if (s.types().isEmpty()) {
+            out.println("no tensors (a vocabulary-only or metadata-only file)");
+        } else {
+            out.printf("%-8s %8s %18s %18s %7s%n", "type", "tensors", "parameters", "bytes", "bpw");
+            for (GgufSummary.TypeStats t : s.types()) {
+                out.printf(Locale.ROOT, "%-8s %8d %,18d %,18d %7.2f%n", t.type(), t.tensors(), t.parameters(), t.bytes(), t.bitsPerWeight());
+            }
         }
-        if (tensors) {
+        if (tensors && !f.tensors().isEmpty()) {
             int w = Math.max(4, f.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(4));
             int ws = Math.max(5, f.tensors().stream().mapToInt(t -> t.shape().length()).max().orElse(5));
             out.println();

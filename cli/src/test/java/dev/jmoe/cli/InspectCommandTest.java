@@ -231,6 +231,15 @@ class InspectCommandTest {
         assertThat(r.err().lines()).hasSize(1);
     }
 
+    @Test
+    void vocabularyOnlyFile() {
+        Path p = SharedModels.require("vocab/ggml-vocab-llama-spm.gguf");
+        Run r = inspect(p.toString(), "--meta", "--tensors");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("0 tensors", "no tensors (a vocabulary-only or metadata-only file)")
+                .containsPattern("tokenizer\\.ggml\\.tokens +\\[STRING\\] +\\[.*, \\.\\.\\.\\] \\(32,000 values\\)");
+    }
+
     static Stream<Path> allShared() {
         List<Path> all = SharedModels.allGguf();
         return all.isEmpty() ? Stream.of(Path.of("absent.gguf")) : all.stream();

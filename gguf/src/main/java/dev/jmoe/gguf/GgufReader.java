@@ -158,7 +158,8 @@ final class GgufReader {
 
         section = null;
         item = -1;
-        long dataOffset = alignUp(pos, alignment);
+        // as llama.cpp: the data section is aligned, but a file without tensors may end right after its header
+        long dataOffset = n == 0 ? pos : alignUp(pos, alignment);
         checkTensorRanges(tensors, offsetPos, dataOffset, checkData);
         return new Header(version, metadata, List.copyOf(tensors), alignment, dataOffset);
     }

@@ -73,6 +73,14 @@ class GgufMalformedTest {
     }
 
     @Test
+    void fileWithoutTensorsMayEndRightAfterItsHeader() {
+        RawGguf r = RawGguf.header(3, 0, 1).kvString("general.architecture", "llama"); // 57 bytes, not padded
+        GgufFile f = GgufFile.parse(r.segment());
+        assertThat(f.tensors()).isEmpty();
+        assertThat(f.dataOffset()).isEqualTo(r.position()).isEqualTo(f.fileSize());
+    }
+
+    @Test
     void badMagic() {
         byte[] b = RawGguf.valid(3).bytes();
         b[3] = 'L';
