@@ -63,6 +63,9 @@ public final class GgufFile implements AutoCloseable {
         } catch (NoSuchFileException e) {
             arena.close();
             throw new UncheckedIOException(path + ": no such file", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            arena.close();
+            throw new UncheckedIOException(path + ": permission denied", e);
         } catch (IOException e) {
             arena.close();
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);

@@ -19,9 +19,11 @@ import java.util.Set;
  * <p>Guarantees, for any bytes at all: the only exception is {@link GgufFormatException}, whose message names the
  * field being read ({@code tensor[3] "blk.0.attn_q.weight" dims[1]}) and the byte offset where it lies; every read is
  * bounds-checked; every count and length is checked against the bytes that remain <em>before</em> anything is
- * allocated for it, so what the parser allocates is proportional to the file's size (an 8-byte length can never make
- * it allocate gigabytes); every loop is bounded by such a count, so it cannot hang. Field names for error messages are
- * only built when an error is thrown, so parsing a 50,000-tensor header allocates little more than the result.
+ * allocated for it, so what the parser allocates is proportional to the bytes it actually reads (an 8-byte length
+ * can never make it allocate gigabytes), and it is capped in absolute terms at {@link #MEMORY_LIMIT} (for huge files,
+ * where "bytes that remain" is no bound); every loop is bounded by such a count, so it cannot hang. Field names for
+ * error messages are only built when an error is thrown, so parsing a 50,000-tensor header allocates little more
+ * than the result.
  *
  * <p>What is rejected (besides truncation): a magic other than "GGUF"; versions other than 2 and 3 (v1 and
  * big-endian files with a message saying so); unknown metadata value types; arrays of arrays (llama.cpp's reader
@@ -38,6 +40,13 @@ final class GgufReader {
     static final int MIN_TENSOR_INFO_BYTES = 32;
     /** Smallest metadata entry: key length 8 + type 4 + a one-byte value. */
     static final int MIN_KV_BYTES = 13;
+    /**
+     * Most memory a parsed header may occupy. Real headers need a few tens of MiB (a 256k-token vocabulary with its
+     * merges); a corrupt count or length in a huge file must not be able to exhaust the heap.
+     */
+    static final long MEMORY_LIMIT = 512L << 20;
+    /** Approximate memory of one String (object, array header) and one tensor-table entry (record, dims, indexes). */
+    private static final long STRING_COST = 64, TENSOR_INFO_COST = 256;
     private static final String[] DIM_PARTS = {"dims[0]", "dims[1]", "dims[2]", "dims[3]"};
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -50,6 +59,7 @@ final class GgufReader {
     private final MemorySegment seg;
     private final long size;
     private long pos;
+    private long memory; // what the parsed header occupies, approximately: see charge()
 
     // What is being read, to name it in an error. The name is assembled only when an error is thrown.
     private String section;
@@ -105,9 +115,11 @@ final class GgufReader {
         GgufMetadata metadata = new GgufMetadata(kv);
 
         int n = (int) nTensors;
-        List<TensorInfo> tensors = new ArrayList<>(n);
-        Set<String> names = new HashSet<>(Math.max(16, n * 2));
-        long[] offsetPos = new long[n];
+        // nothing is sized by the claimed count: a count can pass the bytes-left check of a huge file and still be
+        // wrong, so the structures grow with what is actually read
+        List<TensorInfo> tensors = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        long[] offsetPos = new long[Math.min(n, 1024)];
         long totalElements = 0;
         section = "tensor";
         for (int i = 0; i < n; i++) {
@@ -152,6 +164,8 @@ final class GgufReader {
                 throw error("dims", dpos + 4, "the tensors' total element count overflows a 64-bit integer");
             }
             totalElements += count;
+            charge(TENSOR_INFO_COST, "n_dims", -1, dpos);
+            if (i == offsetPos.length) offsetPos = Arrays.copyOf(offsetPos, Math.min(n, 2 * i));
             offsetPos[i] = offPos;
             tensors.add(new TensorInfo(name, dims, type, offset));
         }
@@ -259,6 +273,7 @@ final class GgufReader {
         // fixed-size elements: checkCount proved that all of them are inside the segment
         switch (et) {
             case UINT8, INT8 -> {
+                charge(8L * len, "value count", -1, cpos);
                 long[] a = new long[len];
                 for (int i = 0; i < len; i++, pos++) {
                     byte b = seg.get(ValueLayout.JAVA_BYTE, pos);
@@ -267,6 +282,7 @@ final class GgufReader {
                 return new GgufValue.Array(et, a);
             }
             case UINT16, INT16 -> {
+                charge(8L * len, "value count", -1, cpos);
                 long[] a = new long[len];
                 for (int i = 0; i < len; i++, pos += 2) {
                     short s = seg.get(I16, pos);
@@ -275,6 +291,7 @@ final class GgufReader {
                 return new GgufValue.Array(et, a);
             }
             case UINT32, INT32 -> {
+                charge(8L * len, "value count", -1, cpos);
                 long[] a = new long[len];
                 for (int i = 0; i < len; i++, pos += 4) {
                     int v = seg.get(I32, pos);
@@ -283,26 +300,31 @@ final class GgufReader {
                 return new GgufValue.Array(et, a);
             }
             case UINT64, INT64 -> {
+                charge(8L * len, "value count", -1, cpos);
                 long[] a = new long[len];
                 for (int i = 0; i < len; i++, pos += 8) a[i] = seg.get(I64, pos);
                 return new GgufValue.Array(et, a);
             }
             case FLOAT32 -> {
+                charge(4L * len, "value count", -1, cpos);
                 float[] a = new float[len];
                 for (int i = 0; i < len; i++, pos += 4) a[i] = seg.get(F32, pos);
                 return new GgufValue.Array(et, a);
             }
             case FLOAT64 -> {
+                charge(8L * len, "value count", -1, cpos);
                 double[] a = new double[len];
                 for (int i = 0; i < len; i++, pos += 8) a[i] = seg.get(F64, pos);
                 return new GgufValue.Array(et, a);
             }
             case BOOL -> {
+                charge(1L * len, "value count", -1, cpos);
                 boolean[] a = new boolean[len];
                 for (int i = 0; i < len; i++, pos++) a[i] = bool(seg.get(ValueLayout.JAVA_BYTE, pos), "value", i, pos);
                 return new GgufValue.Array(et, a);
             }
             case STRING -> {
+                charge(8L * len, "value count", -1, cpos);
                 String[] a = new String[len];
                 for (int i = 0; i < len; i++) a[i] = string("value", i);
                 return new GgufValue.Array(et, a);
@@ -317,6 +339,18 @@ final class GgufReader {
         GgufValueType t = GgufValueType.byId(id);
         if (t == null) throw error(part, at, "unknown metadata value type " + Integer.toUnsignedString(id));
         return t;
+    }
+
+    /**
+     * Counts what the parsed header will occupy in memory and stops at {@link #MEMORY_LIMIT}: the bytes-left checks
+     * bound memory by the file's size, which for a 400 GB model is no bound at all.
+     */
+    private void charge(long bytes, String part, long idx, long at) {
+        memory += bytes;
+        if (memory > MEMORY_LIMIT) {
+            throw error(idx < 0 ? part : part + "[" + idx + "]", at, "the header would need more than " + (MEMORY_LIMIT >> 20) + " MiB of memory (metadata and tensor table)"
+                    + " - far beyond any real model's; the file is corrupt");
+        }
     }
 
     /** Checks that {@code count} items of at least {@code minBytes} each can fit in what remains of the segment. */
@@ -339,6 +373,7 @@ final class GgufReader {
                     + " runs past end of file (" + (size - pos) + " bytes left, file size " + size + ")");
         }
         if (len > Integer.MAX_VALUE - 8) throw error(idx < 0 ? part : part + "[" + idx + "]", at, "string length " + len + " is too large");
+        charge(STRING_COST + 2 * len, part, idx, at);
         byte[] b = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
         pos += len;
         return new String(b, StandardCharsets.UTF_8); // malformed UTF-8 becomes U+FFFD, as gguf-py's reader does

@@ -340,4 +340,21 @@ class GgufMalformedTest {
         GgufFormatException e = fails(r, "metadata[0] \"a?b\" type", r.at("kv:a\nb.type"), "unknown metadata value type 77");
         assertThat(e.getMessage()).doesNotContain("\n");
     }
+
+    @Test
+    void hugeFileWithACorruptArrayCountFailsInsteadOfExhaustingTheHeap(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws java.io.IOException {
+        // a sparse 1 GiB file (no disk used) whose header claims 2^29 UINT8 values: the bytes are there, but as a
+        // long[] they would take 4 GiB of heap; the memory cap refuses before allocating
+        java.nio.file.Path p = tmp.resolve("huge.gguf");
+        RawGguf r = RawGguf.header(3, 0, 1).kvArray("tokenizer.ggml.token_type", GgufValueType.UINT8.id, 1L << 29);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.write(r.bytes());
+            f.setLength(1L << 30);
+        }
+        GgufFormatException e = catchThrowableOfType(GgufFormatException.class, () -> GgufFile.openHeader(p));
+        assertThat(e).isNotNull();
+        assertThat(e.field()).isEqualTo("metadata[0] \"tokenizer.ggml.token_type\" value count");
+        assertThat(e.offset()).isEqualTo(r.at("kv:tokenizer.ggml.token_type.count"));
+        assertThat(e.getMessage()).contains("more than 512 MiB of memory").endsWith(" in " + p);
+    }
 }
