@@ -107,9 +107,8 @@ final class GgufReader {
                 throw error("key", at, "duplicate metadata key (first at offset " + keyPos.get(key) + ")");
             }
             GgufValueType type = valueType("type");
-            long vat = pos;
             kv.put(key, value(type));
-            keyPos.put(key, vat);
+            keyPos.put(key, at);
         }
         int alignment = alignment(kv, keyPos);
         GgufMetadata metadata = new GgufMetadata(kv);
@@ -193,7 +192,7 @@ final class GgufReader {
     private int alignment(Map<String, GgufValue> kv, Map<String, Long> keyPos) {
         GgufValue al = kv.get("general.alignment");
         if (al == null) return 32;
-        long at = keyPos.get("general.alignment");
+        long at = keyPos.get("general.alignment") + 8 + "general.alignment".length() + 4; // the value's offset
         if (al.type() != GgufValueType.UINT32) {
             throw new GgufFormatException("general.alignment", at, "must be UINT32, found " + al.type());
         }
