@@ -9,7 +9,6 @@ import dev.jmoe.gguf.GgufValue;
 import dev.jmoe.gguf.GgufValueType;
 import dev.jmoe.gguf.TensorInfo;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Array;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -59,9 +58,9 @@ final class InspectCommand implements Callable<Integer> {
             if (json) out.println(json(f, s, arch));
             else text(out, f, s, arch);
             out.flush();
-        } catch (UncheckedIOException e) {
-            throw new IllegalArgumentException(e.getMessage(), e); // one line, no stack trace (Main's handler)
         }
+        // a missing or unreadable file (UncheckedIOException) and a corrupt one (GgufFormatException) carry one-line
+        // messages; Main's handler prints them as "jmoe inspect: <message>" and exits 1
         return 0;
     }
 
