@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
@@ -19,6 +21,10 @@ import java.util.Optional;
  * <p>{@link #open} maps the file and checks that every tensor's data lies inside it. {@link #openHeader} parses the
  * header only and does not require the data to be present — for the planner and {@code inspect} on huge files and on
  * header-only synthetic files. Close the file to unmap it; segments obtained from it are invalid afterwards.
+ *
+ * <p>A malformed file raises {@link GgufFormatException} (field name and byte offset in the message, file appended),
+ * whatever its bytes; a file that cannot be read raises {@link UncheckedIOException} with a one-line message. See
+ * {@code GgufReader} for the exact list of what is checked.
  */
 public final class GgufFile implements AutoCloseable {
     private final Path path;
@@ -48,11 +54,18 @@ public final class GgufFile implements AutoCloseable {
     }
 
     private static GgufFile open(Path path, boolean headerOnly) {
+        if (Files.isDirectory(path)) throw new UncheckedIOException(path + " is a directory, not a GGUF file", new IOException("is a directory"));
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment seg = ch.size() == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             GgufReader.Header h = GgufReader.parse(seg, !headerOnly);
             return new GgufFile(path, arena, seg, h, headerOnly);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new UncheckedIOException(path + ": no such file", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            arena.close();
+            throw new UncheckedIOException(path + ": permission denied", e);
         } catch (IOException e) {
             arena.close();
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
@@ -63,9 +76,17 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
-    /** Parses GGUF bytes already in memory (tests, fuzzing); the segment must stay alive while this is used. */
+    /**
+     * Parses GGUF bytes already in memory (tests, fuzzing) and checks that every tensor's data lies inside them; the
+     * segment must stay alive while the result is used. Malformed bytes raise only {@link GgufFormatException}.
+     */
     public static GgufFile parse(MemorySegment bytes) {
         return new GgufFile(null, null, bytes, GgufReader.parse(bytes, true), false);
+    }
+
+    /** Like {@link #parse} for a header alone: the bytes may end anywhere after the tensor table. */
+    public static GgufFile parseHeader(MemorySegment bytes) {
+        return new GgufFile(null, null, bytes, GgufReader.parse(bytes, false), true);
     }
 
     public Path path() {

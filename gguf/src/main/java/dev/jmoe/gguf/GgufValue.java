@@ -19,8 +19,8 @@ public record GgufValue(GgufValueType type, Object value) {
 
     /**
      * An array value. {@code data} is a {@code long[]} for integer element types, {@code float[]} for FLOAT32,
-     * {@code double[]} for FLOAT64, {@code boolean[]} for BOOL, {@code String[]} for STRING and {@code Array[]} for
-     * nested arrays.
+     * {@code double[]} for FLOAT64, {@code boolean[]} for BOOL, {@code String[]} for STRING. Arrays of arrays are not
+     * part of what llama.cpp reads or writes: the reader rejects them and the writer refuses them.
      */
     public record Array(GgufValueType elementType, Object data) {
         public int length() {

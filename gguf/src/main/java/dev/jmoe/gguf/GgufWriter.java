@@ -25,7 +25,8 @@ import java.util.Set;
  * llama.cpp's writer does, so re-writing a file read by {@link GgufFile} reproduces it byte for byte.
  *
  * <p>The file is written to a temporary sibling and moved into place by {@link #close()} only when complete; a writer
- * that fails or is closed early leaves no partial file behind.
+ * that fails or is closed early leaves no partial file behind. {@link #writeHeaderOnly()} writes a file without its
+ * data section (for planning and synthetic models).
  */
 public final class GgufWriter implements AutoCloseable {
     private final Path target;
@@ -40,6 +41,7 @@ public final class GgufWriter implements AutoCloseable {
     private int current = -1; // tensor being written, -1 before the data section
     private long remaining;
     private boolean failed;
+    private boolean finished;
 
     public GgufWriter(Path target) {
         this.target = target;
@@ -48,11 +50,16 @@ public final class GgufWriter implements AutoCloseable {
 
     public GgufWriter put(String key, GgufValue value) {
         requireHeaderOpen();
+        if (key.isEmpty()) throw new IllegalArgumentException("empty metadata key");
+        if (value.value() instanceof GgufValue.Array a && a.elementType() == GgufValueType.ARRAY) {
+            throw new IllegalArgumentException(key + ": arrays of arrays cannot be written (GGUF readers reject them)");
+        }
         if (key.equals("general.alignment")) {
-            long a = (Long) value.value();
-            if (value.type() != GgufValueType.UINT32 || a <= 0 || Long.bitCount(a) != 1) {
-                throw new IllegalArgumentException("general.alignment must be a UINT32 power of two");
+            if (value.type() != GgufValueType.UINT32 || (Long) value.value() <= 0 || Long.bitCount((Long) value.value()) != 1
+                    || (Long) value.value() > (1 << 30)) {
+                throw new IllegalArgumentException("general.alignment must be a UINT32 power of two (at most 2^30)");
             }
+            long a = (Long) value.value();
             if (!tensors.isEmpty()) throw new IllegalStateException("set general.alignment before adding tensors");
             alignment = (int) a;
         }
@@ -99,6 +106,27 @@ public final class GgufWriter implements AutoCloseable {
         return List.copyOf(tensors);
     }
 
+    /**
+     * Writes a header-only GGUF and finishes the file: the header and the tensor table, padded to the alignment, and no
+     * tensor data — exactly the first {@code dataOffset} bytes of the file a full write would produce (with no tensors,
+     * the two files are the same). Such a file
+     * describes a model of any size in a few kilobytes (e.g. DeepSeek-V3 671B for {@code jmoe plan} or
+     * {@code jmoe synth --header-only}): {@link GgufFile#openHeader} reads it, {@link GgufFile#open} rejects it
+     * (its tensor data runs past the end of the file). Call it instead of writing data; {@link #close()} is then a
+     * no-op.
+     */
+    public void writeHeaderOnly() {
+        writeHeader();
+        try {
+            current = tensors.size();
+            remaining = 0;
+            finish();
+        } catch (IOException e) {
+            fail();
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Writes the header; afterwards only tensor data can be written. Called by the first data write if needed. */
     public void writeHeader() {
         requireHeaderOpen();
@@ -127,6 +155,9 @@ public final class GgufWriter implements AutoCloseable {
         } catch (IOException e) {
             fail();
             throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            fail();
+            throw e;
         }
     }
 
@@ -182,7 +213,7 @@ public final class GgufWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        if (failed) {
+        if (failed || finished) {
             cleanup();
             return;
         }
@@ -190,17 +221,22 @@ public final class GgufWriter implements AutoCloseable {
             if (current < 0) writeHeader();
             if (current < tensors.size()) {
                 String name = tensors.get(current).name();
-                cleanup();
+                fail();
                 throw new IllegalStateException("GGUF not written: tensor " + name + " and " + (tensors.size() - current - 1) + " after it have no data");
             }
-            flush();
-            channel.force(false);
-            channel.close();
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            finish();
         } catch (IOException e) {
-            cleanup();
+            fail();
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void finish() throws IOException {
+        flush();
+        channel.force(false);
+        channel.close();
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        finished = true;
     }
 
     private void fail() {
@@ -209,6 +245,7 @@ public final class GgufWriter implements AutoCloseable {
     }
 
     private void cleanup() {
+        if (finished) return;
         try {
             if (channel != null) channel.close();
             Files.deleteIfExists(tmp);
@@ -218,6 +255,7 @@ public final class GgufWriter implements AutoCloseable {
     }
 
     private void requireHeaderOpen() {
+        if (failed) throw new IllegalStateException("an earlier write failed; the GGUF was not written");
         if (current >= 0) throw new IllegalStateException("the header is already written");
     }
 
