@@ -69,9 +69,7 @@ final class GqaAttention {
             HeadWorkers.softmax(sc, len, kqScale);
             java.util.Arrays.fill(out, q0, q0 + headDim, 0f);
             for (int p = 0; p < len; p++) {
-                float pr = sc[p];
-                int c = p * kvDim + kvh * headDim;
-                for (int d = 0; d < headDim; d++) out[q0 + d] += pr * v[c + d];
+                VecOps.axpy(sc[p], v, p * kvDim + kvh * headDim, out, q0, headDim);
             }
         }
     }

@@ -49,8 +49,6 @@ final class HeadWorkers {
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        float s = 0;
-        for (int i = 0; i < n; i++) s += a[ao + i] * b[bo + i];
-        return s;
+        return VecOps.dot(a, ao, b, bo, n);
     }
 }

@@ -93,9 +93,7 @@ final class Mla {
             HeadWorkers.softmax(sc, len, kqScale);
             java.util.Arrays.fill(olw, qa0, qa0 + kvLora, 0f);
             for (int p = 0; p < len; p++) {
-                float pr = sc[p];
-                int c = p * stride;
-                for (int d = 0; d < kvLora; d++) olw[qa0 + d] += pr * cache[c + d];
+                VecOps.axpy(sc[p], cache, p * stride, olw, qa0, kvLora);
             }
         }
         mv.matmul(vB[h], olw, n, ohw); // o_head: [n, v_head]
