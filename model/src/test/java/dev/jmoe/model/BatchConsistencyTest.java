@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Batched prefill, micro-batch chunking, truncation and the --experts override against one-token-at-a-time runs. */
 class BatchConsistencyTest {
-    private static final Parallel POOL = new Parallel(2);
+    private static final Parallel POOL = new Parallel(1);
 
     @AfterAll
     static void closePool() {
@@ -74,6 +74,17 @@ class BatchConsistencyTest {
         float[] base = batched(model, ids, opt);
         assertThat(batched(model, ids, opt.withExpertsUsed(4))).containsExactly(base);
         assertThat(maxDiff(batched(model, ids, opt.withExpertsUsed(2)), base)).as("2 experts instead of 4").isGreaterThan(1e-2);
+    }
+
+    @Test
+    void threadCountDoesNotChangeTheResult() {
+        Path model = SharedModels.require("dsv3-tiny-Q8_0.gguf"); // Q8_0: rows split over threads, activations quantized once
+        int[] ids = tokens(10, 512);
+        LoadOptions opt = LoadOptions.defaults().withContextLength(16);
+        float[] one = batched(model, ids, opt.withPool(POOL));
+        try (Parallel three = new Parallel(3)) {
+            assertThat(batched(model, ids, opt.withPool(three))).containsExactly(one);
+        }
     }
 
     @Test
