@@ -23,6 +23,7 @@ abstract class DecoderModel implements LanguageModel {
     /** [B, n_embd]: after {@link #layers}, rmsnorm(x) · output_norm of each token of the batch. */
     protected final float[] out;
     private int position;
+    private Parallel ownedPool;
 
     DecoderModel(GgufFile file, ModelInfo info, int nEmbd, Matrix tokEmbd, Matrix output, int ctx, LoadOptions opt) {
         this.file = file;
@@ -126,8 +127,14 @@ abstract class DecoderModel implements LanguageModel {
         }
     }
 
+    /** The model closes this pool (created by the loader for {@link LoadOptions#threads()}) with itself. */
+    void ownPool(Parallel p) {
+        ownedPool = p;
+    }
+
     @Override
     public void close() {
         file.close();
+        if (ownedPool != null) ownedPool.close();
     }
 }

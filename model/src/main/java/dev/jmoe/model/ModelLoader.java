@@ -7,6 +7,7 @@ import dev.jmoe.gguf.TensorInfo;
 import dev.jmoe.tensor.Codecs;
 import dev.jmoe.tensor.Layouts;
 import dev.jmoe.tensor.Matrix;
+import dev.jmoe.tensor.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -34,23 +35,39 @@ public final class ModelLoader {
      */
     public static LanguageModel load(Path gguf, LoadOptions opt) {
         if (opt.cacheType() != LoadOptions.CacheType.F32) throw new IllegalArgumentException("KV cache type " + opt.cacheType() + " is not implemented (F32 only)");
-        GgufFile file = GgufFile.open(gguf);
+        Parallel owned = opt.pool() == null && opt.threads() > 0 ? new Parallel(opt.threads()) : null;
+        if (owned != null) opt = opt.withPool(owned);
+        GgufFile file;
         try {
-            GgufMetadata m = file.metadata();
-            String arch = m.getString("general.architecture", null);
-            if (arch == null) throw new ModelFormatException(gguf.getFileName() + " has no general.architecture key");
-            return switch (arch) {
-                case "deepseek2" -> deepseek2(file, opt);
-                case "llama", "qwen2" -> llama(file, arch, opt);
-                default -> throw new ModelFormatException("architecture '" + arch + "' of " + gguf.getFileName() + " is not supported (supported: " + String.join(", ", ARCHITECTURES) + ")");
-            };
+            file = GgufFile.open(gguf);
+        } catch (RuntimeException e) {
+            if (owned != null) owned.close();
+            throw e;
+        }
+        try {
+            DecoderModel model = build(file, gguf, opt);
+            model.ownPool(owned);
+            return model;
         } catch (NoSuchElementException e) {
             file.close();
+            if (owned != null) owned.close();
             throw new ModelFormatException(gguf.getFileName() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             file.close();
+            if (owned != null) owned.close();
             throw e;
         }
+    }
+
+    private static DecoderModel build(GgufFile file, Path gguf, LoadOptions opt) {
+        GgufMetadata m = file.metadata();
+        String arch = m.getString("general.architecture", null);
+        if (arch == null) throw new ModelFormatException(gguf.getFileName() + " has no general.architecture key");
+        return switch (arch) {
+            case "deepseek2" -> deepseek2(file, opt);
+            case "llama", "qwen2" -> llama(file, arch, opt);
+            default -> throw new ModelFormatException("architecture '" + arch + "' of " + gguf.getFileName() + " is not supported (supported: " + String.join(", ", ARCHITECTURES) + ")");
+        };
     }
 
     private static int context(LoadOptions opt, int nCtxTrain) {
