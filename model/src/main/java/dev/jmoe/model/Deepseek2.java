@@ -34,7 +34,9 @@ final class Deepseek2 extends DecoderModel {
             int nExpert = m.getInt(a + "expert_count", 0);
             int nUsed = expertsOverride > 0 ? expertsOverride : m.getInt(a + "expert_used_count", 0);
             if (nExpert > 0 && nUsed > nExpert) throw new IllegalArgumentException("--experts " + nUsed + " exceeds the model's " + nExpert + " experts");
-            return new Config(m.getInt(a + "block_count"), m.getInt(a + "embedding_length"), m.getInt(a + "attention.head_count"),
+            // files with next-token-prediction (MTP) layers append them after the main layers; they are not run here
+            int nLayer = m.getInt(a + "block_count") - m.getInt(a + "nextn_predict_layers", 0);
+            return new Config(nLayer, m.getInt(a + "embedding_length"), m.getInt(a + "attention.head_count"),
                     m.getInt(a + "attention.q_lora_rank", 0), m.getInt(a + "attention.kv_lora_rank"), kLen - nRot, nRot, vLen,
                     m.getInt(a + "leading_dense_block_count", 0), m.getInt(a + "feed_forward_length"), nExpert, nUsed,
                     m.getInt(a + "expert_shared_count", 0), m.getInt(a + "expert_feed_forward_length", 0),

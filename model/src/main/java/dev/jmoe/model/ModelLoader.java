@@ -116,9 +116,13 @@ public final class ModelLoader {
                 Matrix gateInp = w.matrix(p + "ffn_gate_inp.weight", E, c.nExpert());
                 float[] bias = w.optionalVector(p + "exp_probs_b.bias", c.nExpert());
                 Router r = new Router(gateInp, bias, c.gating(), c.nUsed(), c.nGroup(), c.nGroupUsed(), c.wNorm(), c.wScale(), maxBatch);
-                if (w.has(p + "ffn_gate_up_exps.weight")) throw new ModelFormatException("tensor " + p + "ffn_gate_up_exps.weight (fused gate+up experts) is not supported yet");
-                l.moe = new MoeFfn(r, w.matrix(p + "ffn_gate_exps.weight", E, c.nFfExp(), c.nExpert()), w.matrix(p + "ffn_up_exps.weight", E, c.nFfExp(), c.nExpert()),
-                        w.matrix(p + "ffn_down_exps.weight", c.nFfExp(), E, c.nExpert()), c.nExpert(), maxBatch);
+                Matrix down = w.matrix(p + "ffn_down_exps.weight", c.nFfExp(), E, c.nExpert());
+                if (w.has(p + "ffn_gate_up_exps.weight")) { // fused {n_embd, 2·n_ff_exp, n_expert}: gate rows, then up rows
+                    l.moe = MoeFfn.fused(r, w.matrix(p + "ffn_gate_up_exps.weight", E, 2L * c.nFfExp(), c.nExpert()), down, c.nExpert(), maxBatch);
+                } else {
+                    l.moe = new MoeFfn(r, w.matrix(p + "ffn_gate_exps.weight", E, c.nFfExp(), c.nExpert()), w.matrix(p + "ffn_up_exps.weight", E, c.nFfExp(), c.nExpert()),
+                            down, c.nExpert(), maxBatch);
+                }
                 if (c.nShared() > 0) {
                     int fs = c.nFfExp() * c.nShared();
                     l.shared = new Ffn(w.matrix(p + "ffn_gate_shexp.weight", E, fs), w.matrix(p + "ffn_up_shexp.weight", E, fs), w.matrix(p + "ffn_down_shexp.weight", fs, E));

@@ -26,23 +26,39 @@ final class MoeFfn {
     private final float[] slotOut;  // [B*K, n_embd] weighted expert outputs per (token, slot)
 
     MoeFfn(Router router, Matrix gateExps, Matrix upExps, Matrix downExps, int nExpert, int maxBatch) {
+        this(router, views(gateExps, nExpert, 0, 1), views(upExps, nExpert, 0, 1), views(downExps, nExpert, 0, 1), maxBatch);
+        if (gateExps.rows() != upExps.rows() || upExps.cols() != gateExps.cols()) {
+            throw new ModelFormatException("expert tensors " + gateExps.name() + " and " + upExps.name() + " differ in shape");
+        }
+    }
+
+    /** Experts whose gate and up live in one fused tensor {@code {n_embd, 2·n_ff, n_expert}} (gate rows first). */
+    static MoeFfn fused(Router router, Matrix gateUpExps, Matrix downExps, int nExpert, int maxBatch) {
+        return new MoeFfn(router, views(gateUpExps, nExpert, 0, 2), views(gateUpExps, nExpert, 1, 2), views(downExps, nExpert, 0, 1), maxBatch);
+    }
+
+    /** Per-expert views of a merged 3-D tensor; with {@code parts > 1} the part-th slice of each expert's rows. */
+    private static Matrix[] views(Matrix merged, int nExpert, int part, int parts) {
+        if (merged.rows() % (nExpert * parts) != 0) throw new ModelFormatException(merged.name() + " rows " + merged.rows() + " are not a multiple of " + nExpert + " experts");
+        int per = merged.rows() / nExpert, slice = per / parts;
+        Matrix[] v = new Matrix[nExpert];
+        for (int e = 0; e < nExpert; e++) v[e] = merged.expert(e, per).rows(part * slice, slice);
+        return v;
+    }
+
+    private MoeFfn(Router router, Matrix[] gate, Matrix[] up, Matrix[] down, int maxBatch) {
         this.router = router;
         this.nUsed = router.nUsed;
-        this.nEmbd = gateExps.cols();
-        if (gateExps.rows() % nExpert != 0) throw new ModelFormatException(gateExps.name() + " rows " + gateExps.rows() + " are not a multiple of " + nExpert + " experts");
-        this.nFf = gateExps.rows() / nExpert;
-        if (upExps.cols() != nEmbd || upExps.rows() != nFf * nExpert || downExps.cols() != nFf || downExps.rows() != nEmbd * nExpert) {
-            throw new ModelFormatException("expert tensors " + gateExps.name() + ", " + upExps.name() + ", " + downExps.name() + " do not match");
+        int nExpert = gate.length;
+        this.nEmbd = gate[0].cols();
+        this.nFf = gate[0].rows();
+        if (up[0].cols() != nEmbd || up[0].rows() != nFf || down[0].cols() != nFf || down[0].rows() != nEmbd) {
+            throw new ModelFormatException("expert tensors " + gate[0].name() + ", " + up[0].name() + ", " + down[0].name() + " do not match");
         }
         if (router.nExpert != nExpert) throw new ModelFormatException(router.gateInp.name() + " routes " + router.nExpert + " experts, expected " + nExpert);
-        gate = new Matrix[nExpert];
-        up = new Matrix[nExpert];
-        down = new Matrix[nExpert];
-        for (int e = 0; e < nExpert; e++) {
-            gate[e] = gateExps.expert(e, nFf);
-            up[e] = upExps.expert(e, nFf);
-            down[e] = downExps.expert(e, nEmbd);
-        }
+        this.gate = gate;
+        this.up = up;
+        this.down = down;
         ids = new int[maxBatch * nUsed];
         weights = new float[maxBatch * nUsed];
         count = new int[nExpert];

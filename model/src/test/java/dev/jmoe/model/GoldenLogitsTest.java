@@ -32,7 +32,7 @@ class GoldenLogitsTest {
             "dsv3-tiny-Q2_K.gguf", new Quantized(27, 0.671, 0.53),
             "dsv2-tiny-Q8_0.gguf", new Quantized(5, 0.989, 0.90));
 
-    private static final Parallel POOL = new Parallel(2);
+    private static final Parallel POOL = new Parallel(1); // results do not depend on the thread count (BatchConsistencyTest)
 
     static List<String> goldens() {
         return Golden.names();
