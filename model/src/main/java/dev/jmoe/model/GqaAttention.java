@@ -9,7 +9,9 @@ import dev.jmoe.tensor.Parallel;
  */
 final class GqaAttention {
     final int nHead, nKv, headDim;
-    private final float[] k, v; // [ctx, n_kv * head_dim]
+    private final float[] k, v;     // [ctx, n_kv * head_dim], F32 cache (else null)
+    private final short[] k16, v16; // the same in F16 half bits, F16 cache (else null)
+    private final float[][] qh;     // per worker: one query head rounded to F16
     private final HeadWorkers hw;
     private final Parallel.Range task = this::work;
 
@@ -17,26 +19,38 @@ final class GqaAttention {
     private int n, pos0;
     private float kqScale;
 
-    GqaAttention(int nHead, int nKv, int headDim, int contextLength, HeadWorkers hw) {
+    /** @param f16 cache in F16 (queries and probabilities rounded to F16, as ggml's F16 mul_mat does) */
+    GqaAttention(int nHead, int nKv, int headDim, int contextLength, boolean f16, HeadWorkers hw) {
         if (nKv < 1 || nHead % nKv != 0) throw new ModelFormatException("head count " + nHead + " is not a multiple of the KV head count " + nKv);
         this.nHead = nHead;
         this.nKv = nKv;
         this.headDim = headDim;
         int kvDim = nKv * headDim;
-        this.k = new float[Math.multiplyExact(contextLength, kvDim)];
-        this.v = new float[Math.multiplyExact(contextLength, kvDim)];
+        int size = Math.multiplyExact(contextLength, kvDim);
+        this.k = f16 ? null : new float[size];
+        this.v = f16 ? null : new float[size];
+        this.k16 = f16 ? new short[size] : null;
+        this.v16 = f16 ? new short[size] : null;
+        this.qh = new float[hw.workers][headDim];
         this.hw = hw;
     }
 
     long cacheBytes() {
-        return 4L * (k.length + v.length);
+        return k != null ? 4L * (k.length + v.length) : 2L * (k16.length + v16.length);
     }
 
     /** Appends {@code n} tokens' roped keys and values ([n, n_kv * head_dim] each) at position pos0. */
     void store(float[] kNew, float[] vNew, int n, int pos0) {
         int kvDim = nKv * headDim;
-        System.arraycopy(kNew, 0, k, pos0 * kvDim, n * kvDim);
-        System.arraycopy(vNew, 0, v, pos0 * kvDim, n * kvDim);
+        if (k != null) {
+            System.arraycopy(kNew, 0, k, pos0 * kvDim, n * kvDim);
+            System.arraycopy(vNew, 0, v, pos0 * kvDim, n * kvDim);
+        } else {
+            for (int i = 0; i < n * kvDim; i++) {
+                k16[pos0 * kvDim + i] = Float.floatToFloat16(kNew[i]);
+                v16[pos0 * kvDim + i] = Float.floatToFloat16(vNew[i]);
+            }
+        }
     }
 
     /**
@@ -65,11 +79,17 @@ final class GqaAttention {
         int kvDim = nKv * headDim, kvh = h / (nHead / nKv), qDim = nHead * headDim;
         for (int t = 0; t < n; t++) {
             int len = pos0 + t + 1, q0 = t * qDim + h * headDim;
-            for (int p = 0; p < len; p++) sc[p] = HeadWorkers.dot(q, q0, k, p * kvDim + kvh * headDim, headDim);
-            HeadWorkers.softmax(sc, len, kqScale);
             java.util.Arrays.fill(out, q0, q0 + headDim, 0f);
-            for (int p = 0; p < len; p++) {
-                VecOps.axpy(sc[p], v, p * kvDim + kvh * headDim, out, q0, headDim);
+            if (k != null) {
+                for (int p = 0; p < len; p++) sc[p] = HeadWorkers.dot(q, q0, k, p * kvDim + kvh * headDim, headDim);
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], v, p * kvDim + kvh * headDim, out, q0, headDim);
+            } else {
+                float[] qr = qh[w];
+                for (int i = 0; i < headDim; i++) qr[i] = VecOps.roundHalf(q[q0 + i]);
+                for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, k16, p * kvDim + kvh * headDim, headDim);
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), v16, p * kvDim + kvh * headDim, out, q0, headDim);
             }
         }
     }

@@ -10,7 +10,7 @@ import dev.jmoe.tensor.Parallel;
  *                      the model, or {@link Parallel#common()} when threads is 0
  * @param threads       threads of the model's own pool when {@code pool} is null; 0 = the shared common pool
  * @param expertsUsed   routed experts per token; 0 = the file's {@code expert_used_count} (the {@code --experts} override)
- * @param cacheType     KV cache element type; only {@link CacheType#F32} is implemented
+ * @param cacheType     KV cache element type: F32 (default; what the goldens use) or F16 (half the memory)
  * @param maxBatch      largest micro-batch of a prefill (longer prompts are split); scratch is sized for it
  * @param checkFinite   throw {@link NonFiniteException} naming layer and tensor when a NaN/Inf appears (slower)
  * @param probe         receives named intermediates (debugging); null = none
@@ -21,7 +21,7 @@ public record LoadOptions(int contextLength, Parallel pool, int threads, int exp
     /** Context used when the caller does not choose one and the file's trained context is larger. */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
-    public enum CacheType { F32 }
+    public enum CacheType { F32, F16 }
 
     public LoadOptions {
         if (contextLength < 0) throw new IllegalArgumentException("context length must be >= 0, got " + contextLength);
@@ -50,6 +50,10 @@ public record LoadOptions(int contextLength, Parallel pool, int threads, int exp
 
     public LoadOptions withExpertsUsed(int k) {
         return new LoadOptions(contextLength, pool, threads, k, cacheType, maxBatch, checkFinite, probe);
+    }
+
+    public LoadOptions withCacheType(CacheType t) {
+        return new LoadOptions(contextLength, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe);
     }
 
     public LoadOptions withMaxBatch(int b) {

@@ -16,10 +16,12 @@ final class Mla {
     final int nHead, nope, rope, kvLora, vHead;
     private final Matrix[] kB; // per head {nope, kv_lora}: rows kv_lora, cols nope
     private final Matrix[] vB; // per head {kv_lora, v_head}: rows v_head, cols kv_lora
-    private final float[] cache; // [ctx, kv_lora + rope]
+    private final float[] cache;   // [ctx, kv_lora + rope] with an F32 cache, else null
+    private final short[] cache16; // the same in F16 (half bits) with an F16 cache, else null
     private final int stride;
     private final HeadWorkers hw;
     private final float[][] qn, qa, ol, oh; // per worker: [B, nope], [B, kv_lora], [B, kv_lora], [B, v_head]
+    private final float[][] qh;             // per worker: [kv_lora + rope] one query rounded to F16 (F16 cache)
     private final Parallel.Range task = this::work;
 
     // arguments of the running call (read by the workers)
@@ -27,7 +29,11 @@ final class Mla {
     private int n, pos0;
     private float kqScale;
 
-    Mla(Matrix[] kB, Matrix[] vB, int nope, int rope, int kvLora, int vHead, int contextLength, int maxBatch, HeadWorkers hw) {
+    /**
+     * @param f16 cache in F16: as llama.cpp with {@code -ctk f16}, the query is rounded to F16 for the scores and the
+     *            probabilities are rounded to F16 for the weighted sum (ggml converts src1 to F16 for F16 weights)
+     */
+    Mla(Matrix[] kB, Matrix[] vB, int nope, int rope, int kvLora, int vHead, int contextLength, int maxBatch, boolean f16, HeadWorkers hw) {
         this.nHead = kB.length;
         this.nope = nope;
         this.rope = rope;
@@ -40,21 +46,24 @@ final class Mla {
             if (vB[h].cols() != kvLora || vB[h].rows() != vHead) throw new ModelFormatException(vB[h].name() + " per head is " + vB[h].cols() + "x" + vB[h].rows() + ", expected " + kvLora + "x" + vHead);
         }
         this.stride = kvLora + rope;
-        this.cache = new float[Math.multiplyExact(contextLength, stride)];
+        this.cache = f16 ? null : new float[Math.multiplyExact(contextLength, stride)];
+        this.cache16 = f16 ? new short[Math.multiplyExact(contextLength, stride)] : null;
         this.hw = hw;
         qn = new float[hw.workers][maxBatch * nope];
         qa = new float[hw.workers][maxBatch * kvLora];
         ol = new float[hw.workers][maxBatch * kvLora];
         oh = new float[hw.workers][maxBatch * vHead];
+        qh = new float[hw.workers][stride];
     }
 
     long cacheBytes() {
-        return 4L * cache.length;
+        return cache != null ? 4L * cache.length : 2L * cache16.length;
     }
 
     /** Appends {@code n} tokens' {@code [kv_lora + rope]} rows (normalized latent | roped k_pe) at position pos0. */
     void store(float[] kvPe, int n, int pos0) {
-        System.arraycopy(kvPe, 0, cache, pos0 * stride, n * stride);
+        if (cache != null) System.arraycopy(kvPe, 0, cache, pos0 * stride, n * stride);
+        else for (int i = 0; i < n * stride; i++) cache16[pos0 * stride + i] = Float.floatToFloat16(kvPe[i]);
     }
 
     /**
@@ -86,14 +95,21 @@ final class Mla {
         mv.matmul(kB[h], qnw, n, qaw); // q_abs: [n, kv_lora]
         for (int t = 0; t < n; t++) {
             int len = pos0 + t + 1, qa0 = t * kvLora, qpe = t * qDim + h * (nope + rope) + nope;
-            for (int p = 0; p < len; p++) {
-                int c = p * stride;
-                sc[p] = HeadWorkers.dot(qaw, qa0, cache, c, kvLora) + HeadWorkers.dot(q, qpe, cache, c + kvLora, rope);
-            }
-            HeadWorkers.softmax(sc, len, kqScale);
             java.util.Arrays.fill(olw, qa0, qa0 + kvLora, 0f);
-            for (int p = 0; p < len; p++) {
-                VecOps.axpy(sc[p], cache, p * stride, olw, qa0, kvLora);
+            if (cache != null) {
+                for (int p = 0; p < len; p++) {
+                    int c = p * stride;
+                    sc[p] = HeadWorkers.dot(qaw, qa0, cache, c, kvLora) + HeadWorkers.dot(q, qpe, cache, c + kvLora, rope);
+                }
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], cache, p * stride, olw, qa0, kvLora);
+            } else {
+                float[] qr = qh[w]; // [q_abs | q_pe] rounded to F16
+                for (int i = 0; i < kvLora; i++) qr[i] = VecOps.roundHalf(qaw[qa0 + i]);
+                for (int i = 0; i < rope; i++) qr[kvLora + i] = VecOps.roundHalf(q[qpe + i]);
+                for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, cache16, p * stride, stride);
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), cache16, p * stride, olw, qa0, kvLora);
             }
         }
         mv.matmul(vB[h], olw, n, ohw); // o_head: [n, v_head]

@@ -36,4 +36,21 @@ final class VecOps {
         }
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
+
+    /** Dot product with an F16 operand (IEEE half bits), accumulated in float. */
+    static float dot16(float[] a, int ao, short[] b, int bo, int n) {
+        float s = 0;
+        for (int i = 0; i < n; i++) s += a[ao + i] * Float.float16ToFloat(b[bo + i]);
+        return s;
+    }
+
+    /** {@code y[yo..+n) += alpha · x[xo..+n)} with x in F16. */
+    static void axpy16(float alpha, short[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) y[yo + i] += alpha * Float.float16ToFloat(x[xo + i]);
+    }
+
+    /** Rounds to the nearest F16 value (ggml's fp32→fp16 conversion, round to nearest even). */
+    static float roundHalf(float v) {
+        return Float.float16ToFloat(Float.floatToFloat16(v));
+    }
 }
