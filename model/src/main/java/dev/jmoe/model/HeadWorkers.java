@@ -1,0 +1,54 @@
+package dev.jmoe.model;
+
+import dev.jmoe.tensor.MatVec;
+import dev.jmoe.tensor.Parallel;
+
+/**
+ * Attention runs one job per pool thread, each over a contiguous range of heads; this holds each worker's scratch
+ * (its score row over the context and its own single-threaded {@link MatVec} for per-head products), allocated once
+ * for the model and shared by all layers.
+ */
+final class HeadWorkers {
+    final Parallel pool;
+    final int workers;
+    final float[][] scores; // [worker][ctx]
+    final MatVec[] mv;      // [worker]
+
+    HeadWorkers(Parallel pool, int contextLength) {
+        this.pool = pool;
+        this.workers = pool.threads();
+        this.scores = new float[workers][contextLength];
+        this.mv = new MatVec[workers];
+        Parallel single = new Parallel(1);
+        for (int w = 0; w < workers; w++) mv[w] = new MatVec(single);
+    }
+
+    /** First head of worker {@code w}'s range. */
+    static int first(int w, int workers, int nHead) {
+        return (int) ((long) nHead * w / workers);
+    }
+
+    /**
+     * Softmax of {@code s[0..len)} scaled by {@code scale}, as ggml's soft_max: {@code e^(x·scale − max)} in float,
+     * their sum in double, then multiplied by the float reciprocal.
+     */
+    static void softmax(float[] s, int len, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < len; i++) {
+            s[i] *= scale;
+            max = Math.max(max, s[i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < len; i++) {
+            float v = (float) Math.exp(s[i] - max);
+            s[i] = v;
+            sum += v;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = 0; i < len; i++) s[i] *= inv;
+    }
+
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        return VecOps.dot(a, ao, b, bo, n);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.jmoe.model;
+
+import dev.jmoe.tensor.MatVec;
+import dev.jmoe.tensor.Matrix;
+import dev.jmoe.tensor.Parallel;
+
+/**
+ * DeepSeek multi-head latent attention in the absorbed form (llama.cpp's MLA path: {@code build_attn} with
+ * {@code wv_b}), for one layer. The cache holds per token only the normalized latent {@code kv} [kv_lora] and the
+ * roped {@code k_pe} [rope] — 576 floats for DeepSeek-V3 — shared by all heads. Per head:
+ * {@code q_abs = attn_k_b[h] · q_nope} [kv_lora]; {@code score(p) = (q_abs·kv_p + q_pe·k_pe_p) · kq_scale};
+ * softmax over positions ≤ the token's; {@code o_lat = Σ_p prob_p · kv_p} [kv_lora];
+ * {@code o_head = attn_v_b[h] · o_lat} [v_head].
+ */
+final class Mla {
+    final int nHead, nope, rope, kvLora, vHead;
+    private final Matrix[] kB; // per head {nope, kv_lora}: rows kv_lora, cols nope
+    private final Matrix[] vB; // per head {kv_lora, v_head}: rows v_head, cols kv_lora
+    private final float[] cache;   // [ctx, kv_lora + rope] with an F32 cache, else null
+    private final short[] cache16; // the same in F16 (half bits) with an F16 cache, else null
+    private final int stride;
+    private final HeadWorkers hw;
+    private final float[][] qn, qa, ol, oh; // per worker: [B, nope], [B, kv_lora], [B, kv_lora], [B, v_head]
+    private final float[][] qh;             // per worker: [kv_lora + rope] one query rounded to F16 (F16 cache)
+    private final Parallel.Range task = this::work;
+
+    // arguments of the running call (read by the workers)
+    private float[] q, out;
+    private int n, pos0;
+    private float kqScale;
+
+    /**
+     * @param f16 cache in F16: as llama.cpp with {@code -ctk f16}, the query is rounded to F16 for the scores and the
+     *            probabilities are rounded to F16 for the weighted sum (ggml converts src1 to F16 for F16 weights)
+     */
+    Mla(Matrix[] kB, Matrix[] vB, int nope, int rope, int kvLora, int vHead, int contextLength, int maxBatch, boolean f16, HeadWorkers hw) {
+        this.nHead = kB.length;
+        this.nope = nope;
+        this.rope = rope;
+        this.kvLora = kvLora;
+        this.vHead = vHead;
+        this.kB = kB;
+        this.vB = vB;
+        for (int h = 0; h < nHead; h++) {
+            if (kB[h].cols() != nope || kB[h].rows() != kvLora) throw new ModelFormatException(kB[h].name() + " per head is " + kB[h].cols() + "x" + kB[h].rows() + ", expected " + nope + "x" + kvLora);
+            if (vB[h].cols() != kvLora || vB[h].rows() != vHead) throw new ModelFormatException(vB[h].name() + " per head is " + vB[h].cols() + "x" + vB[h].rows() + ", expected " + kvLora + "x" + vHead);
+        }
+        this.stride = kvLora + rope;
+        this.cache = f16 ? null : new float[Math.multiplyExact(contextLength, stride)];
+        this.cache16 = f16 ? new short[Math.multiplyExact(contextLength, stride)] : null;
+        this.hw = hw;
+        qn = new float[hw.workers][maxBatch * nope];
+        qa = new float[hw.workers][maxBatch * kvLora];
+        ol = new float[hw.workers][maxBatch * kvLora];
+        oh = new float[hw.workers][maxBatch * vHead];
+        qh = new float[hw.workers][stride];
+    }
+
+    long cacheBytes() {
+        return cache != null ? 4L * cache.length : 2L * cache16.length;
+    }
+
+    /** Appends {@code n} tokens' {@code [kv_lora + rope]} rows (normalized latent | roped k_pe) at position pos0. */
+    void store(float[] kvPe, int n, int pos0) {
+        if (cache != null) System.arraycopy(kvPe, 0, cache, pos0 * stride, n * stride);
+        else for (int i = 0; i < n * stride; i++) cache16[pos0 * stride + i] = Float.floatToFloat16(kvPe[i]);
+    }
+
+    /**
+     * @param q   [n, n_head, nope + rope] queries, q_pe already roped
+     * @param out [n, n_head * v_head]
+     */
+    void attend(float[] q, int n, int pos0, float kqScale, float[] out) {
+        this.q = q;
+        this.n = n;
+        this.pos0 = pos0;
+        this.kqScale = kqScale;
+        this.out = out;
+        hw.pool.run(hw.workers, task);
+        this.q = null;
+        this.out = null;
+    }
+
+    private void work(int from, int to) {
+        for (int w = from; w < to; w++) {
+            for (int h = HeadWorkers.first(w, hw.workers, nHead); h < HeadWorkers.first(w + 1, hw.workers, nHead); h++) head(w, h);
+        }
+    }
+
+    private void head(int w, int h) {
+        MatVec mv = hw.mv[w];
+        float[] sc = hw.scores[w], qnw = qn[w], qaw = qa[w], olw = ol[w], ohw = oh[w];
+        int qDim = nHead * (nope + rope);
+        for (int t = 0; t < n; t++) System.arraycopy(q, t * qDim + h * (nope + rope), qnw, t * nope, nope);
+        mv.matmul(kB[h], qnw, n, qaw); // q_abs: [n, kv_lora]
+        for (int t = 0; t < n; t++) {
+            int len = pos0 + t + 1, qa0 = t * kvLora, qpe = t * qDim + h * (nope + rope) + nope;
+            java.util.Arrays.fill(olw, qa0, qa0 + kvLora, 0f);
+            if (cache != null) {
+                for (int p = 0; p < len; p++) {
+                    int c = p * stride;
+                    sc[p] = HeadWorkers.dot(qaw, qa0, cache, c, kvLora) + HeadWorkers.dot(q, qpe, cache, c + kvLora, rope);
+                }
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], cache, p * stride, olw, qa0, kvLora);
+            } else {
+                float[] qr = qh[w]; // [q_abs | q_pe] rounded to F16
+                for (int i = 0; i < kvLora; i++) qr[i] = VecOps.roundHalf(qaw[qa0 + i]);
+                for (int i = 0; i < rope; i++) qr[kvLora + i] = VecOps.roundHalf(q[qpe + i]);
+                for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, cache16, p * stride, stride);
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), cache16, p * stride, olw, qa0, kvLora);
+            }
+        }
+        mv.matmul(vB[h], olw, n, ohw); // o_head: [n, v_head]
+        for (int t = 0; t < n; t++) System.arraycopy(ohw, t * vHead, out, t * nHead * vHead + h * vHead, vHead);
+    }
+}

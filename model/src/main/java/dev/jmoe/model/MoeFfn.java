@@ -1,0 +1,122 @@
+package dev.jmoe.model;
+
+import dev.jmoe.tensor.MatVec;
+import dev.jmoe.tensor.Matrix;
+import java.util.Arrays;
+
+/**
+ * Routed experts of one MoE layer ({@code build_moe_ffn}): each token's chosen experts run a SwiGLU FFN, outputs
+ * weighted by the router and summed in selection order (as llama.cpp adds them). The batch's tokens are grouped per
+ * expert, so each chosen expert's weights are read once per micro-batch ({@link MatVec#matmul} over its tokens).
+ */
+final class MoeFfn {
+    final Router router;
+    private final Matrix[] gate, up, down; // per expert views of {n_embd, n_ff_exp, n_expert} / {n_ff_exp, n_embd, n_expert}
+    private final int nEmbd, nFf, nUsed;
+
+    // scratch for the largest batch B
+    private final int[] ids;        // [B, K]
+    private final float[] weights;  // [B, K]
+    private final int[] count;      // [n_expert]
+    private final int[] start;      // [n_expert + 1]
+    private final int[] slots;      // [B*K] slot indices (t*K + k) grouped by expert
+    private final float[] xe;       // [B, n_embd] gathered inputs of one expert
+    private final float[] ge, ue;   // [B, n_ff_exp]
+    private final float[] de;       // [B, n_embd]
+    private final float[] slotOut;  // [B*K, n_embd] weighted expert outputs per (token, slot)
+
+    MoeFfn(Router router, Matrix gateExps, Matrix upExps, Matrix downExps, int nExpert, int maxBatch) {
+        this(router, views(gateExps, nExpert, 0, 1), views(upExps, nExpert, 0, 1), views(downExps, nExpert, 0, 1), maxBatch);
+        if (gateExps.rows() != upExps.rows() || upExps.cols() != gateExps.cols()) {
+            throw new ModelFormatException("expert tensors " + gateExps.name() + " and " + upExps.name() + " differ in shape");
+        }
+    }
+
+    /** Experts whose gate and up live in one fused tensor {@code {n_embd, 2·n_ff, n_expert}} (gate rows first). */
+    static MoeFfn fused(Router router, Matrix gateUpExps, Matrix downExps, int nExpert, int maxBatch) {
+        return new MoeFfn(router, views(gateUpExps, nExpert, 0, 2), views(gateUpExps, nExpert, 1, 2), views(downExps, nExpert, 0, 1), maxBatch);
+    }
+
+    /** Per-expert views of a merged 3-D tensor; with {@code parts > 1} the part-th slice of each expert's rows. */
+    private static Matrix[] views(Matrix merged, int nExpert, int part, int parts) {
+        if (merged.rows() % (nExpert * parts) != 0) throw new ModelFormatException(merged.name() + " rows " + merged.rows() + " are not a multiple of " + nExpert + " experts");
+        int per = merged.rows() / nExpert, slice = per / parts;
+        Matrix[] v = new Matrix[nExpert];
+        for (int e = 0; e < nExpert; e++) v[e] = merged.expert(e, per).rows(part * slice, slice);
+        return v;
+    }
+
+    private MoeFfn(Router router, Matrix[] gate, Matrix[] up, Matrix[] down, int maxBatch) {
+        this.router = router;
+        this.nUsed = router.nUsed;
+        int nExpert = gate.length;
+        this.nEmbd = gate[0].cols();
+        this.nFf = gate[0].rows();
+        if (up[0].cols() != nEmbd || up[0].rows() != nFf || down[0].cols() != nFf || down[0].rows() != nEmbd) {
+            throw new ModelFormatException("expert tensors " + gate[0].name() + ", " + up[0].name() + ", " + down[0].name() + " do not match");
+        }
+        if (router.nExpert != nExpert) throw new ModelFormatException(router.gateInp.name() + " routes " + router.nExpert + " experts, expected " + nExpert);
+        this.gate = gate;
+        this.up = up;
+        this.down = down;
+        ids = new int[maxBatch * nUsed];
+        weights = new float[maxBatch * nUsed];
+        count = new int[nExpert];
+        start = new int[nExpert + 1];
+        slots = new int[maxBatch * nUsed];
+        xe = new float[maxBatch * nEmbd];
+        ge = new float[maxBatch * nFf];
+        ue = new float[maxBatch * nFf];
+        de = new float[maxBatch * nEmbd];
+        slotOut = new float[maxBatch * nUsed * nEmbd];
+    }
+
+    int expertHidden() {
+        return nFf;
+    }
+
+    /** Experts chosen for token t of the last batch (slot k, best first): for tests and probes. */
+    int chosen(int t, int k) {
+        return ids[t * nUsed + k];
+    }
+
+    /**
+     * @param h   [n, n_embd] normalized hidden states
+     * @param out [n, n_embd] Σ_k w_k · expert_k(h)
+     */
+    void forward(MatVec mv, float[] h, int n, float[] out) {
+        router.route(mv, h, n, ids, weights);
+        // group the (token, slot) pairs by expert
+        Arrays.fill(count, 0);
+        for (int i = 0; i < n * nUsed; i++) count[ids[i]]++;
+        start[0] = 0;
+        for (int e = 0; e < count.length; e++) start[e + 1] = start[e] + count[e];
+        Arrays.fill(count, 0);
+        for (int i = 0; i < n * nUsed; i++) {
+            int e = ids[i];
+            slots[start[e] + count[e]++] = i;
+        }
+        for (int e = 0; e < count.length; e++) {
+            int c = count[e];
+            if (c == 0) continue;
+            for (int j = 0; j < c; j++) System.arraycopy(h, (slots[start[e] + j] / nUsed) * nEmbd, xe, j * nEmbd, nEmbd);
+            Ffn.swiglu(mv, gate[e], up[e], xe, c, ge, ue);  // ge: [c, n_ff_exp]
+            mv.matmul(down[e], ge, c, de);                  // de: [c, n_embd]
+            for (int j = 0; j < c; j++) {
+                int slot = slots[start[e] + j];
+                float w = weights[slot];
+                int so = slot * nEmbd, d0 = j * nEmbd;
+                for (int i = 0; i < nEmbd; i++) slotOut[so + i] = de[d0 + i] * w;
+            }
+        }
+        // sum the slots in selection order, as ggml adds the expert views
+        for (int t = 0; t < n; t++) {
+            int o = t * nEmbd;
+            System.arraycopy(slotOut, t * nUsed * nEmbd, out, o, nEmbd);
+            for (int k = 1; k < nUsed; k++) {
+                int so = (t * nUsed + k) * nEmbd;
+                for (int i = 0; i < nEmbd; i++) out[o + i] += slotOut[so + i];
+            }
+        }
+    }
+}

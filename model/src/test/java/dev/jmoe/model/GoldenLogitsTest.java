@@ -1,0 +1,135 @@
+package dev.jmoe.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmoe.tensor.Parallel;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Teacher forcing: prompt_ids + generated_ids through {@link LanguageModel#forward} in one batch, every row compared
+ * with llama.cpp's logits (shared/models goldens). Bounds from shared/models/README.md "tolerances seen":
+ * F32 files 1e-4 (independent numpy reproductions reach 1e-5..3e-5), F16 5e-2 (llama.cpp rounds activations to F16,
+ * we do not). Quantized files (routing flips make later rows differ by O(0.1–1)): rows before the first row where a
+ * numpy reproduction with llama.cpp's activation quantization left 1e-2 (README table) must agree to 1e-3; every row
+ * must correlate with llama.cpp's at least min(0.8, README's lowest − 0.1); the argmax must agree wherever llama.cpp's
+ * own top-1 margin exceeds 2 (the largest margin among README's argmax disagreements is 1.77); and the median row max
+ * difference must stay within 2× README's median.
+ */
+class GoldenLogitsTest {
+    /**
+     * README table: tight rows (first row off by > 1e-2), lowest row correlation, median of row max (numpy, F32
+     * activations). Measured here: dsv2-tiny-Q8_0 tight for 29 rows (≤ 1.9e-6); dsv3-tiny-Q8_0 tight for row 0 only
+     * (1.4e-6), rows ≥ 1 off by 0.19–0.45 with spikes to 4.8 — like README's numpy reproduction, but a second llama.cpp
+     * build (node-llama-cpp 3.21.1) stays within ~0.08 of the golden there, so llama.cpp computes something on rows ≥ 1
+     * of that file that neither reproduction does (our router gaps at token 1 are ≥ 1e-2, not a 1e-6 near-tie). Open.
+     */
+    record Quantized(int tightRows, double lowestCorrelation, double medianRowMax) {}
+
+    static final Map<String, Quantized> QUANTIZED = Map.of(
+            "dsv3-tiny-Q8_0.gguf", new Quantized(1, 0.921, 0.40),
+            "dsv3-tiny-Q4_0.gguf", new Quantized(4, 0.926, 0.33),
+            "dsv3-tiny-Q4_K_M.gguf", new Quantized(5, 0.881, 0.79),
+            "dsv3-tiny-Q6_K.gguf", new Quantized(6, 0.873, 0.61),
+            "dsv3-tiny-Q2_K.gguf", new Quantized(27, 0.671, 0.53),
+            "dsv2-tiny-Q8_0.gguf", new Quantized(5, 0.989, 0.90));
+
+    private static final Parallel POOL = new Parallel(1); // results do not depend on the thread count (BatchConsistencyTest)
+
+    static List<String> goldens() {
+        return Golden.names();
+    }
+
+    @AfterAll
+    static void closePool() {
+        POOL.close();
+    }
+
+    @ParameterizedTest
+    @MethodSource("goldens")
+    void teacherForcedLogitsMatchLlamaCpp(String name) {
+        Golden g = Golden.read(name);
+        g.assumeCodecs();
+        int[] ids = g.allIds();
+        int nv = g.nVocab();
+        float[] all = new float[ids.length * nv];
+        try (LanguageModel m = ModelLoader.load(g.model(), LoadOptions.defaults().withContextLength(ids.length).withPool(POOL))) {
+            assertThat(m.vocabSize()).isEqualTo(nv);
+            m.forward(ids, 0, ids.length, null, all);
+            assertThat(m.position()).isEqualTo(ids.length);
+        }
+        double[] rowMax = new double[ids.length];
+        double max = 0;
+        for (int r = 0; r < ids.length; r++) {
+            for (int i = 0; i < nv; i++) rowMax[r] = Math.max(rowMax[r], Math.abs(all[r * nv + i] - g.logits()[r * nv + i]));
+            max = Math.max(max, rowMax[r]);
+        }
+        String file = g.model().getFileName().toString();
+        int tight = 0;
+        while (tight < ids.length && rowMax[tight] <= 1e-3) tight++;
+        double minCorrelation = 1;
+        for (int r = 0; r < ids.length; r++) minCorrelation = Math.min(minCorrelation, correlation(all, g.logits(), r * nv, nv));
+        System.out.printf("golden %-28s max |jmoe - llama.cpp| = %.3g over %d rows; first %d rows within 1e-3; lowest row correlation %.4f%n",
+                name, max, ids.length, tight, minCorrelation);
+        if (g.isF32()) {
+            assertThat(max).as(name + " max abs diff").isLessThanOrEqualTo(1e-4);
+        } else if (g.isF16()) {
+            assertThat(max).as(name + " max abs diff").isLessThanOrEqualTo(5e-2);
+        } else {
+            Quantized q = QUANTIZED.get(file);
+            Assumptions.assumeTrue(q != null, "no calibrated criteria for " + file);
+            for (int r = 0; r < q.tightRows(); r++) assertThat(rowMax[r]).as(name + " row " + r + " (before any routing flip)").isLessThanOrEqualTo(1e-3);
+            double minCorr = Math.min(0.8, q.lowestCorrelation() - 0.1);
+            for (int r = 0; r < ids.length; r++) {
+                assertThat(correlation(all, g.logits(), r * nv, nv)).as(name + " row " + r + " correlation").isGreaterThanOrEqualTo(minCorr);
+                int ref = argmax(g.logits(), r * nv, nv);
+                if (margin(g.logits(), r * nv, nv) > 2.0) assertThat(argmax(all, r * nv, nv)).as(name + " row " + r + " argmax").isEqualTo(ref);
+            }
+            double[] sorted = rowMax.clone();
+            java.util.Arrays.sort(sorted);
+            assertThat(sorted[sorted.length / 2]).as(name + " median row max").isLessThanOrEqualTo(2 * q.medianRowMax());
+        }
+    }
+
+    static int argmax(float[] x, int off, int n) {
+        int b = 0;
+        for (int i = 1; i < n; i++) if (x[off + i] > x[off + b]) b = i;
+        return b;
+    }
+
+    static double margin(float[] x, int off, int n) {
+        float a = Float.NEGATIVE_INFINITY, b = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float v = x[off + i];
+            if (v > a) {
+                b = a;
+                a = v;
+            } else if (v > b) {
+                b = v;
+            }
+        }
+        return a - b;
+    }
+
+    static double correlation(float[] x, float[] y, int off, int n) {
+        double mx = 0, my = 0;
+        for (int i = 0; i < n; i++) {
+            mx += x[off + i];
+            my += y[off + i];
+        }
+        mx /= n;
+        my /= n;
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < n; i++) {
+            double a = x[off + i] - mx, b = y[off + i] - my;
+            sxy += a * b;
+            sxx += a * a;
+            syy += b * b;
+        }
+        return sxy / Math.sqrt(sxx * syy);
+    }
+}
