@@ -3,6 +3,8 @@ package dev.jmoe.cli;
 import dev.jmoe.gguf.GgufFile;
 import dev.jmoe.gguf.GgufMetadata;
 import dev.jmoe.model.LanguageModel;
+import dev.jmoe.model.LoadOptions;
+import dev.jmoe.model.ModelLoader;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
@@ -32,10 +34,13 @@ final class Backends {
         }
     };
 
-    /** Loads a model; the forward passes (branch {@code model}) plug in here as {@code ModelLoader.load(...)}. */
+    /** Loads a model with the forward pass its {@code general.architecture} names. */
     static LanguageModel load(LoadRequest r) {
-        throw new IllegalStateException("no forward pass merged: this build cannot run " + r.file().getFileName()
-                + " (the model loader is not part of it)");
+        LoadOptions o = LoadOptions.defaults().withContextLength(r.contextLength()).withThreads(r.threads())
+                .withMaxBatch(r.maxBatch()).withCacheType(LoadOptions.CacheType.valueOf(r.cacheType().name()))
+                .withCheckFinite(r.checkFinite());
+        if (r.expertsUsed() != null) o = o.withExpertsUsed(r.expertsUsed());
+        return ModelLoader.load(r.file(), o);
     }
 
     /** The tokenizer (branch {@code tok}) plugs in here; empty means ids only. */

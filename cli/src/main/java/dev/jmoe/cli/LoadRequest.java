@@ -11,6 +11,11 @@ import java.nio.file.Path;
  * @param threads       kernel threads
  * @param expertsUsed   routed experts per token, overriding the file's {@code expert_used_count}; null keeps it
  * @param cacheType     KV cache element type
+ * @param checkFinite   stop with the layer and tensor name at the first NaN/Inf
  */
 public record LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed,
-                          CacheType cacheType) {}
+                          CacheType cacheType, boolean checkFinite) {
+    public LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed, CacheType cacheType) {
+        this(file, contextLength, maxBatch, threads, expertsUsed, cacheType, false);
+    }
+}

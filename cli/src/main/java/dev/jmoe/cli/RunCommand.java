@@ -103,11 +103,14 @@ public final class RunCommand implements Callable<Integer> {
     Integer experts;
 
     @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = CacheTypeConverter.class,
-            description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
+            description = "KV cache type: f32, f16 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "stop when the output contains TEXT (repeatable; needs the tokenizer)")
     List<String> stops = new ArrayList<>();
+
+    @Option(names = "--check-finite", description = "stop with the layer and tensor name when a NaN or Inf appears")
+    boolean checkFinite;
 
     @Option(names = "--json", description = "print one JSON object (ids, text, timings) instead of streaming")
     boolean json;
@@ -145,7 +148,7 @@ public final class RunCommand implements Callable<Integer> {
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
 
         long t0 = System.nanoTime();
-        try (LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType))) {
+        try (LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType, checkFinite))) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             int lastN = repeatLastN < 0 ? lm.contextLength() : repeatLastN;
             SamplerParams sp = new SamplerParams(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty,

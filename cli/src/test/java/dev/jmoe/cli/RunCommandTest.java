@@ -71,9 +71,9 @@ class RunCommandTest {
     @Test
     void theFlagsReachTheLoader() {
         CliRun r = CliRun.run(backend, "run", "-m", model, "--prompt-ids", "1", "-n", "1", "--ctx", "100",
-                "--threads", "3", "--experts", "2", "--cache-type", "q8_0", "-b", "32", "--json");
+                "--threads", "3", "--experts", "2", "--cache-type", "f16", "-b", "32", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(backend.loads).containsExactly(new LoadRequest(Path.of(model), 100, 32, 3, 2, CacheType.Q8_0));
+        assertThat(backend.loads).containsExactly(new LoadRequest(Path.of(model), 100, 32, 3, 2, CacheType.F16));
     }
 
     @Test
