@@ -40,6 +40,7 @@ public final class GgufWriter implements AutoCloseable {
     private int current = -1; // tensor being written, -1 before the data section
     private long remaining;
     private boolean failed;
+    private boolean done;
 
     public GgufWriter(Path target) {
         this.target = target;
@@ -130,8 +131,28 @@ public final class GgufWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the header (metadata and the full tensor table) and completes the file without any tensor data: a
+     * header-only GGUF for the planner and {@code inspect} ({@link GgufFile#openHeader} reads it). {@link #close()}
+     * afterwards does nothing more.
+     */
+    public void writeHeaderOnly() {
+        writeHeader();
+        try {
+            flush();
+            channel.force(false);
+            channel.close();
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            done = true;
+        } catch (IOException e) {
+            fail();
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Appends bytes to the current tensor (and the following ones once it is full). */
     public void write(MemorySegment bytes) {
+        if (done) throw new IllegalStateException("the file was completed header-only");
         if (current < 0) writeHeader();
         try {
             long off = 0, n = bytes.byteSize();
@@ -182,6 +203,7 @@ public final class GgufWriter implements AutoCloseable {
 
     @Override
     public void close() {
+        if (done) return;
         if (failed) {
             cleanup();
             return;
