@@ -75,14 +75,14 @@ public final class SpmVocab {
         for (char c = 'A'; c <= 'Z'; c++) pieces.add(String.valueOf(c));
         for (char c : ".,!?'\"-".toCharArray()) pieces.add(String.valueOf(c));
         int room = size - out.size();
-        words:
         for (String w : WORDS.trim().split("\\s+")) {
             String p = SPACE + w;
             List<String> chain = new ArrayList<>();
             for (int k = 2; k <= p.length(); k++) if (!pieces.contains(p.substring(0, k))) chain.add(p.substring(0, k));
-            if (pieces.size() + chain.size() > room) break words; // keep every piece reachable: whole chains only
+            if (pieces.size() + chain.size() > room) continue; // keep every piece reachable: whole chains only
             pieces.addAll(chain);
         }
+        for (char c : "0123456789:;()".toCharArray()) if (pieces.size() < room) pieces.add(String.valueOf(c));
         out.addAll(pieces);
         for (int i = out.size(); i < size; i++) out.add("<unused_" + i + ">");
         return out;
