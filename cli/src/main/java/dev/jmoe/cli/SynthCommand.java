@@ -36,7 +36,7 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1234", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--header-only", description = "write only the header (metadata and full tensor table, no data)")
+    @Option(names = "--header-only", description = "write only the header (metadata and full tensor table, no data); any weight type, e.g. Q4_K")
     boolean headerOnly;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "output GGUF file")
@@ -59,7 +59,7 @@ public final class SynthCommand implements Callable<Integer> {
         }
         if (shape == null) throw new IllegalArgumentException("--shape is required (one of " + String.join(", ", Shapes.names()) + ")");
         if (output == null) throw new IllegalArgumentException("-o FILE is required");
-        GgmlType t = TypeChoice.parse(type);
+        GgmlType t = TypeChoice.parse(type, !headerOnly);
         ModelSpec s = Shapes.spec(shape, layers);
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
         long t0 = System.nanoTime();

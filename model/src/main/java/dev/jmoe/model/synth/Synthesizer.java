@@ -35,11 +35,15 @@ public final class Synthesizer {
 
     private Synthesizer() {}
 
+    /**
+     * Writes {@code spec} with weights of {@code type} (per tensor as {@link TypeChoice} decides) drawn from
+     * {@code seed}; {@code headerOnly} writes the header alone (metadata and full tensor table; any weight type).
+     */
     public static Result write(ModelSpec spec, GgmlType type, long seed, boolean headerOnly, Path out, Progress progress) {
         List<GgmlType> types = new ArrayList<>();
         for (TensorSpec t : spec.tensors()) {
             GgmlType tt = TypeChoice.of(t, type);
-            if (!TypeChoice.canWrite(tt)) {
+            if (!headerOnly && !TypeChoice.canWrite(tt)) { // a header-only file encodes no weights: any type will do
                 throw new IllegalArgumentException("tensor " + t.name() + " needs type " + tt + (tt != type ? " (fallback from " + type + ")" : "")
                         + ", which has no quantizer yet; writable types: " + TypeChoice.writable());
             }

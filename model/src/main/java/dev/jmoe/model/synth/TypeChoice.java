@@ -44,12 +44,24 @@ public final class TypeChoice {
         return rowLength % f.blockSize == 0 ? f : GgmlType.F16;
     }
 
-    /** Parses {@code --type}: a ggml type name; the error lists the types that can be written now. */
+    /** Parses {@code --type} for a file with weights: a ggml type with a quantizer; errors list the writable types. */
     public static GgmlType parse(String name) {
+        return parse(name, true);
+    }
+
+    /**
+     * Parses {@code --type}. {@code needQuantizer} false (header-only files: no weights are encoded) accepts every
+     * ggml type that can hold model weights.
+     */
+    public static GgmlType parse(String name, boolean needQuantizer) {
         GgmlType t = GgmlType.byName(name).orElse(null);
         if (t == null) {
             String mix = name.toUpperCase(Locale.ROOT).matches("(I?Q\\d)_(K_)?[SMLX]+|Q\\d_K_[SML]|IQ\\d_[SMX]+") ? " (named mixes are not supported yet)" : "";
             throw new IllegalArgumentException("unknown type '" + name + "'" + mix + "; writable types: " + writable());
+        }
+        if (!needQuantizer) {
+            fileType(t); // rejects types that are not weight types (I8, F64 ...)
+            return t;
         }
         if (!canWrite(t)) throw new IllegalArgumentException("no quantizer for " + t + " yet; writable types: " + writable());
         return t;

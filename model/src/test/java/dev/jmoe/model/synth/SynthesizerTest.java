@@ -177,7 +177,13 @@ class SynthesizerTest {
             assertThatThrownBy(() -> Synthesizer.write(Shapes.spec("dsv3-tiny", 1), missing, 1, false, dir.resolve("x.gguf"), Synthesizer.Progress.NONE))
                     .hasMessageContaining("no quantizer");
             assertThat(dir.resolve("x.gguf")).doesNotExist();
+            // a header-only file encodes no weights, so any weight type can be described (for the planner)
+            assertThat(TypeChoice.parse(missing.name(), false)).isEqualTo(missing);
+            Synthesizer.write(Shapes.spec("dsv3-tiny", 1), missing, 1, true, dir.resolve("h.gguf"), Synthesizer.Progress.NONE);
+            assertThat(dir.resolve("h.gguf")).exists();
         }
+        assertThat(TypeChoice.parse("Q4_K", false)).isEqualTo(GgmlType.Q4_K);
+        assertThatThrownBy(() -> TypeChoice.parse("I8", false)).hasMessageContaining("not a model file type");
         assertThatThrownBy(() -> TypeChoice.parse("Q4_K_M")).hasMessageContaining("named mixes are not supported yet");
         assertThatThrownBy(() -> TypeChoice.parse("Q9")).hasMessageContaining("unknown type 'Q9'");
         assertThatThrownBy(() -> Shapes.get("gpt-5")).hasMessageContaining("dsv3-tiny");
