@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
  *   <li>a regex that names a unicode category ({@code \p{L}} ...) runs on a "collapsed" text in which every code point
  *       ≥ 128 becomes one character standing for its category (whitespace → U+000B, N → U+00D1, L → U+00D2,
  *       P → U+00D3, M → U+00D4, S → U+00D5, others → U+00D0), and each {@code \p{X}} becomes
- *       {@code [<that char><ASCII members>]} with llama.cpp's ASCII member lists (which, e.g., leave {@code ~} out of
- *       both P and S);</li>
+ *       {@code [<that char><ASCII members>]} with llama.cpp's ASCII member lists (P: {@code !-#%-*,-/:-;?-@[-]_{}},
+ *       S: {@code $+<=>^`|~}; older llama.cpp left {@code ~} out of S, current llama.cpp and the build the tests were
+ *       frozen from have it);</li>
  *   <li>other regexes run on the code points, with non-ASCII whitespace replaced by U+000B (std::wregex's {@code \s}
  *       is ASCII-only).</li>
  * </ul>
@@ -234,7 +235,7 @@ final class PreTokenizer {
                         case "\\p{L}", "\\p{Lu}", "\\p{Ll}", "\\p{Lt}", "\\p{Lm}", "\\p{Lo}" -> "\u00D2A-Za-z";
                         case "\\p{P}" -> "\u00D3!-#%-*,-/:-;?-@\\[-\\]_\\{\\}";
                         case "\\p{M}" -> "\u00D4";
-                        case "\\p{S}" -> "\u00D5\\$\\+<->^`\\|";
+                        case "\\p{S}" -> "\u00D5\\$\\+<->^`\\|~";
                         default -> null;
                     };
                     if (members != null) {
