@@ -99,4 +99,19 @@ class ChatTemplateTest {
         assertThatThrownBy(() -> ChatTemplate.resolve("no-such-template", null))
                 .isInstanceOf(ChatTemplateException.class).hasMessageContaining("chatml, deepseek-r1, deepseek3, llama3, mistral");
     }
+
+    @Test
+    void mistralV3TemplateWithNamespaceSelectattrAndTojson() throws Exception {
+        // test-chat-template.cpp "Mistral-Large-Instruct-2407 (mistralai 'v3' template; modified to have system prompt
+        // at start)", expected_output_jinja (the system prompt goes to the last user turn)
+        String src = LlamaCppFrozenTest.read("mistral-v3.jinja");
+        ChatTemplate t = ChatTemplate.of(src, "", "</s>");
+        assertThat(t.render(CONVERSATION, true)).isEqualTo(
+                "[INST] Hello[/INST] Hi there</s>[INST] Who are you[/INST] I am an assistant</s>[INST] You are a helpful assistant\n\nAnother question[/INST]");
+        // its tool block: tools listed before the last user turn, tojson of the parameters
+        java.util.Map<String, Object> tool = java.util.Map.of("type", "function", "function", new java.util.LinkedHashMap<>(java.util.Map.of(
+                "name", "get_weather")));
+        String out = t.render(List.of(ChatMessage.user("weather?")), true, java.util.Map.of("tools", List.of(tool)));
+        assertThat(out).isEqualTo("[AVAILABLE_TOOLS] [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}][/AVAILABLE_TOOLS][INST] weather?[/INST]");
+    }
 }
