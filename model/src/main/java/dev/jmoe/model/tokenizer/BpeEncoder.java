@@ -12,6 +12,10 @@ import java.util.PriorityQueue;
 final class BpeEncoder {
     private final Vocab v;
 
+    /** Word → ids: a word always encodes the same way, and running text repeats words a lot. Bounded, cleared when full. */
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_MAX = 1 << 16;
+
     BpeEncoder(Vocab v) {
         this.v = v;
     }
@@ -29,7 +33,16 @@ final class BpeEncoder {
             byte[] utf8 = new String(cpts, start, len).getBytes(StandardCharsets.UTF_8);
             for (byte b : utf8) word.append(ByteUnicode.toChar(b));
             start += len;
-            encodeWord(word, out);
+            String key = word.toString();
+            int[] ids = cache.get(key);
+            if (ids == null) {
+                IntList w = new IntList(8);
+                encodeWord(key, w);
+                ids = w.toArray();
+                if (cache.size() >= CACHE_MAX) cache.clear();
+                cache.put(key, ids);
+            }
+            for (int id : ids) out.add(id);
         }
     }
 

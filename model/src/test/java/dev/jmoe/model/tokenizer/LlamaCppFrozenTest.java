@@ -64,7 +64,7 @@ class LlamaCppFrozenTest {
     @ParameterizedTest
     @ValueSource(strings = {"deepseek-llm", "deepseek-coder", "llama-bpe", "llama-spm", "qwen2", "gpt-2", "phi-3"})
     void fuzzStrings(String name) throws IOException {
-        Tokenizer tok = Tokenizer.open(SharedModels.require("vocab/ggml-vocab-" + name + ".gguf"));
+        Tokenizer tok = TestVocabs.vocab(name);
         check(tok, texts("fuzz.inp"), "fuzz-" + name + ".out", "fuzz " + name);
     }
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class SpecialTokensTest {
     @Test
     void qwen2ControlTokensParsedOnlyWhenAsked() {
-        Tokenizer tok = Tokenizer.open(SharedModels.require("vocab/ggml-vocab-qwen2.gguf"));
+        Tokenizer tok = TestVocabs.vocab("qwen2");
         int imStart = tok.tokenId("<|im_start|>"), imEnd = tok.tokenId("<|im_end|>");
         assertThat(tok.isControl(imStart)).isTrue();
         int[] parsed = tok.encode("<|im_start|>user\nHi<|im_end|>", false, true);
@@ -26,7 +26,7 @@ class SpecialTokensTest {
 
     @Test
     void llama3AddsBosAndKnowsEot() {
-        Tokenizer tok = Tokenizer.open(SharedModels.require("vocab/ggml-vocab-llama-bpe.gguf"));
+        Tokenizer tok = TestVocabs.vocab("llama-bpe");
         assertThat(tok.addsBos()).isTrue();
         int[] ids = tok.encode("Hello", true, true);
         assertThat(ids[0]).isEqualTo(tok.bosId());
@@ -41,7 +41,7 @@ class SpecialTokensTest {
 
     @Test
     void spmPrefixesSpaceAfterSpecialTokens() {
-        Tokenizer tok = Tokenizer.open(SharedModels.require("vocab/ggml-vocab-llama-spm.gguf"));
+        Tokenizer tok = TestVocabs.vocab("llama-spm");
         assertThat(tok.addsBos()).isTrue();
         int[] ids = tok.encode("Hello</s>Hello", true, true);
         int hello = tok.tokenId("▁Hello");
@@ -52,7 +52,7 @@ class SpecialTokensTest {
 
     @Test
     void phi3StripsWhitespaceAfterSpecialTokens() {
-        Tokenizer tok = Tokenizer.open(SharedModels.require("vocab/ggml-vocab-phi-3.gguf"));
+        Tokenizer tok = TestVocabs.vocab("phi-3");
         int end = tok.tokenId("<|end|>");
         // RSTRIP (set by llama.cpp for phi-3 by model name): the newline after <|end|> is dropped
         int[] a = tok.encode("<|user|>\nHi<|end|>\n<|assistant|>", false, true);

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class StreamingDecoderTest {
     @Test
     void emitsOnlyWholeCharactersFromByteTokens() {
-        Tokenizer tok = Tokenizer.open(SharedModels.require("vocab/ggml-vocab-llama-spm.gguf"));
+        Tokenizer tok = TestVocabs.vocab("llama-spm");
         // "€" = E2 82 AC as three byte tokens <0xE2> <0x82> <0xAC>
         int e2 = tok.tokenId("<0xE2>"), x82 = tok.tokenId("<0x82>"), xac = tok.tokenId("<0xAC>");
         assertThat(tok.tokenType(e2)).isEqualTo(TokenType.BYTE);
@@ -28,7 +28,7 @@ class StreamingDecoderTest {
 
     @Test
     void streamEqualsWholeDecodeForByteLevelBpe() {
-        Tokenizer tok = Tokenizer.open(SharedModels.require("vocab/ggml-vocab-qwen2.gguf"));
+        Tokenizer tok = TestVocabs.vocab("qwen2");
         String s = "Привет, 世界! 🦙 naïve café — ∑x² 🧑‍🤝‍🧑";
         int[] ids = tok.encode(s, false, false);
         StreamingDecoder d = tok.streamingDecoder(false);
