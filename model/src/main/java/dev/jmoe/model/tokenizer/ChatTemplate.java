@@ -120,6 +120,18 @@ public final class ChatTemplate {
         return render(messages, addGenerationPrompt, Map.of());
     }
 
+    /**
+     * The prompt text to tokenize with {@code tokenizer.encode(text, true, true)}: as {@link #render(List, boolean)},
+     * minus a leading BOS text when the tokenizer adds BOS itself and a trailing EOS text when it adds EOS, so the
+     * prompt does not start with two BOS tokens (llama.cpp's common/chat.cpp strips them the same way).
+     */
+    public String renderPrompt(List<ChatMessage> messages, boolean addGenerationPrompt, Tokenizer tokenizer) {
+        String r = render(messages, addGenerationPrompt);
+        if (tokenizer.addsBos() && !bosToken.isEmpty() && r.startsWith(bosToken)) r = r.substring(bosToken.length());
+        if (tokenizer.addsEos() && !eosToken.isEmpty() && r.endsWith(eosToken)) r = r.substring(0, r.length() - eosToken.length());
+        return r;
+    }
+
     /** As {@link #render(List, boolean)}, with extra template variables (e.g. {@code tools}). */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, Object> extra) {
         Map<String, Object> ctx = new HashMap<>(extra);

@@ -114,4 +114,17 @@ class ChatTemplateTest {
         String out = t.render(List.of(ChatMessage.user("weather?")), true, java.util.Map.of("tools", List.of(tool)));
         assertThat(out).isEqualTo("[AVAILABLE_TOOLS] [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}][/AVAILABLE_TOOLS][INST] weather?[/INST]");
     }
+
+    @Test
+    void promptForTokenizerHasOneBos() {
+        Tokenizer tok = TestVocabs.vocab("llama-bpe");
+        ChatTemplate t = ChatTemplate.resolve("llama3", tok);
+        String prompt = t.renderPrompt(CONVERSATION, true, tok);
+        assertThat(prompt).startsWith("<|start_header_id|>system");
+        int[] ids = tok.encode(prompt, true, true);
+        assertThat(ids[0]).isEqualTo(tok.bosId());
+        assertThat(ids[1]).isEqualTo(tok.tokenId("<|start_header_id|>")).isNotEqualTo(tok.bosId());
+        assertThat(ids[ids.length - 1]).isEqualTo(tok.encode("\n\n", false, false)[0]);
+        assertThat(tok.decode(ids, true)).isEqualTo("<|begin_of_text|>" + prompt);
+    }
 }
