@@ -17,8 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code jmoe tokenize}: a GGUF's tokenizer on a text, with llama-tokenize's defaults. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = {"Tokenize text with a GGUF file's tokenizer (a vocabulary-only GGUF works), as llama.cpp does:",
-                "BOS when the vocabulary asks for it, special tokens such as <|im_start|> recognized.",
+        description = {"Tokenize text as llama.cpp does, with a GGUF's tokenizer (vocabulary-only GGUFs work).",
+                "Defaults as llama-tokenize: BOS when the vocabulary asks for it, special tokens such as <|im_start|> recognized.",
                 "Prints the ids as a JSON array on one line, or with --pieces one 'id -> 'piece'' per line."})
 public final class TokenizeCommand implements Callable<Integer> {
     @Spec

@@ -170,7 +170,10 @@ public final class Tokenizer {
         List<Fragment> frags = new ArrayList<>();
         if (text.isEmpty()) return frags;
         frags.add(new Fragment(-1, 0, text.length()));
+        java.util.BitSet present = v.specialTrie.occurring(text);
+        if (present.isEmpty()) return frags;
         for (int id : v.specialCache) {
+            if (!present.get(id)) continue; // cannot occur in any fragment of a text it does not occur in
             int a = v.attr[id];
             if (!parseSpecial && (a & (Attr.CONTROL | Attr.UNKNOWN)) != 0) continue;
             String t = v.text[id];

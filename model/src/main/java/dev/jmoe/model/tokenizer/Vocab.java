@@ -47,6 +47,7 @@ final class Vocab {
     int bos, eos, eot, eom, unk, pad, sep, fimPre, fimSuf, fimMid, fimPad, fimRep, fimSep;
     final int[] eog;
     final int[] specialCache;
+    final SpecialTrie specialTrie;
 
     Vocab(GgufMetadata md) {
         model = md.getString("tokenizer.ggml.model");
@@ -240,6 +241,7 @@ final class Vocab {
             for (String t : List.of("<unk>", "<s>", "<|endoftext|>")) setAttr(t, Attr.RSTRIP, false);
         }
         specialCache = special.stream().mapToInt(Integer::intValue).toArray();
+        specialTrie = new SpecialTrie(text, specialCache);
     }
 
     private boolean has(TreeSet<Integer> set, String... names) {
