@@ -38,13 +38,22 @@ class LlamaCppFrozenTest {
         }
     }
 
+    static int[] ids(String line) {
+        line = line.trim();
+        return line.isEmpty() ? new int[0] : Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray();
+    }
+
     static void check(Tokenizer tok, List<String> texts, String outResource, String label) throws IOException {
+        check(tok, texts, outResource, label, false);
+    }
+
+    static void check(Tokenizer tok, List<String> texts, String outResource, String label, boolean parseSpecial) throws IOException {
         String[] lines = read(outResource).split("\n", -1);
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
             String line = lines[i].trim();
             int[] want = line.isEmpty() ? new int[0] : Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray();
-            int[] got = tok.encode(texts.get(i), false, false);
+            int[] got = tok.encode(texts.get(i), false, parseSpecial);
             if (!Arrays.equals(want, got)) failures.add("#" + i + " '" + texts.get(i) + "': want " + Arrays.toString(want) + " got " + Arrays.toString(got));
         }
         System.out.printf("%s: %d/%d match llama.cpp%n", label, texts.size() - failures.size(), texts.size());
@@ -66,6 +75,31 @@ class LlamaCppFrozenTest {
     void fuzzStrings(String name) throws IOException {
         Tokenizer tok = TestVocabs.vocab(name);
         check(tok, texts("fuzz.inp"), "fuzz-" + name + ".out", "fuzz " + name);
+    }
+
+    /**
+     * Same strings with parse_special = true (control tokens such as {@code <|im_start|>} written in the text become
+     * one token), and the decoding of those ids as llama_detokenize(remove_special false, unparse_special false/true).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"deepseek-llm", "llama-bpe", "llama-spm", "qwen2", "phi-3"})
+    void parseSpecialAndDetokenize(String name) throws IOException {
+        Tokenizer tok = TestVocabs.vocab(name);
+        List<String> texts = texts("fuzz.inp");
+        check(tok, texts, "fuzz-special-" + name + ".out", "fuzz parse_special " + name, true);
+        String[] idLines = read("fuzz-special-" + name + ".out").split("\n", -1);
+        String[] detok = read("fuzz-special-" + name + ".detok.jsonl").split("\n", -1);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            int[] ids = ids(idLines[i]);
+            var want = json.readTree(detok[i]);
+            String plain = tok.decode(ids, false), special = tok.decode(ids, true);
+            if (!plain.equals(want.get(0).asText())) failures.add("#" + i + " plain: want '" + want.get(0).asText() + "' got '" + plain + "'");
+            if (!special.equals(want.get(1).asText())) failures.add("#" + i + " special: want '" + want.get(1).asText() + "' got '" + special + "'");
+        }
+        System.out.printf("detokenize %s: %d/%d match llama.cpp%n", name, 2 * texts.size() - failures.size(), 2 * texts.size());
+        assertThat(failures).as(name).isEmpty();
     }
 
     @Test
