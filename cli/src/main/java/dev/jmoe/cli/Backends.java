@@ -5,6 +5,7 @@ import dev.jmoe.gguf.GgufMetadata;
 import dev.jmoe.model.LanguageModel;
 import dev.jmoe.model.LoadOptions;
 import dev.jmoe.model.ModelLoader;
+import dev.jmoe.model.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
@@ -43,9 +44,16 @@ final class Backends {
         return ModelLoader.load(r.file(), o);
     }
 
-    /** The tokenizer (branch {@code tok}) plugs in here; empty means ids only. */
+    /**
+     * The file's tokenizer: prompts encode as llama-completion does (BOS per the vocabulary, special tokens parsed),
+     * tokens decode to their bytes (control tokens print nothing). Empty when the file has no tokenizer.
+     */
     static Optional<TextCodec> textCodec(Path file) {
-        return Optional.empty();
+        try (GgufFile f = GgufFile.openHeader(file)) {
+            if (!f.metadata().has("tokenizer.ggml.model")) return Optional.empty();
+            Tokenizer tok = Tokenizer.fromMetadata(f.metadata());
+            return Optional.of(new TextCodec(text -> tok.encode(text, true, true), id -> tok.tokenToPiece(id, false), tok.eosIds()));
+        }
     }
 
     /** {@code tokenizer.ggml.eos_token_id} and {@code tokenizer.ggml.eot_token_id}, where present. */

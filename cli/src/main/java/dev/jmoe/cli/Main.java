@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jmoe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference and planning for quantized Mixture-of-Experts models (DeepSeek-V3 first).",
         subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, PlanCommand.class, CalibrateCommand.class,
-                InspectCommand.class, SynthCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
+                InspectCommand.class, TokenizeCommand.class, SynthCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
