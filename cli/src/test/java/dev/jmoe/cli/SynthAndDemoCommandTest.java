@@ -60,6 +60,9 @@ class SynthAndDemoCommandTest {
         Run first = run("demo", "--dir", dir.toString());
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).contains("synthesized").contains("2,726,960").contains("deepseek2").contains("16 routed, 4 used");
+        assertThat(first.out()).contains("FITS in memory").contains("bound by RAM bandwidth")   // the planner step
+                .containsPattern("32 generated at [0-9.]+ tok/s")                                   // the engine step
+                .containsPattern("pp64 [0-9.]+ tok/s.*tg32 [0-9.]+ tok/s");                          // the measurement
         Path model = dir.resolve("dsv3-tiny-F32-seed1234.gguf");
         long modified = Files.getLastModifiedTime(model).toMillis();
         Run second = run("demo", "--dir", dir.toString());
