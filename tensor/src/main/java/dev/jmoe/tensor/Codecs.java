@@ -6,6 +6,12 @@ import dev.jmoe.tensor.codec.BF16Codec;
 import dev.jmoe.tensor.codec.F16Codec;
 import dev.jmoe.tensor.codec.F32Codec;
 import dev.jmoe.tensor.codec.Q8_0Codec;
+import dev.jmoe.tensor.codec.Q2_KCodec;
+import dev.jmoe.tensor.codec.Q3_KCodec;
+import dev.jmoe.tensor.codec.Q4_KCodec;
+import dev.jmoe.tensor.codec.Q5_KCodec;
+import dev.jmoe.tensor.codec.Q6_KCodec;
+import dev.jmoe.tensor.codec.Q8_KCodec;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +25,13 @@ public final class Codecs {
         register(new F16Codec());
         register(new BF16Codec());
         register(new Q8_0Codec());
+        // K-quants
+        register(new Q2_KCodec());
+        register(new Q3_KCodec());
+        register(new Q4_KCodec());
+        register(new Q5_KCodec());
+        register(new Q6_KCodec());
+        register(new Q8_KCodec());
     }
 
     private Codecs() {}
