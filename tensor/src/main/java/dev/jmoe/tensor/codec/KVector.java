@@ -42,9 +42,9 @@ record KVector(VectorSpecies<Byte> bs, VectorSpecies<Short> ss, VectorSpecies<In
 
     private static KVector of(int intBits) {
         return new KVector(
-                ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(intBits / 2)).check(Byte.class),
-                ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(intBits)).check(Short.class),
-                IntVector.SPECIES_64.withShape(VectorShape.forBitSize(intBits)).check(Integer.class));
+                VectorSpecies.of(byte.class, VectorShape.forBitSize(intBits / 2)),
+                VectorSpecies.of(short.class, VectorShape.forBitSize(intBits)),
+                VectorSpecies.of(int.class, VectorShape.forBitSize(intBits)));
     }
 
     private ByteVector load(MemorySegment w, long at) {
