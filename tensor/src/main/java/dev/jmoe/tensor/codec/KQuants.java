@@ -15,6 +15,14 @@ final class KQuants {
     private KQuants() {}
 
     static final int QK_K = 256;
+
+    /**
+     * Whether the dot products take {@link KVector}'s Vector API paths: not with {@code -Djmoe.vector=false}, not when
+     * the {@code jdk.incubator.vector} module is absent (KVector is then never loaded), not below 128-bit vectors.
+     */
+    static final boolean VECTOR = !"false".equals(System.getProperty("jmoe.vector"))
+            && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && KVector.usable();
     /** ggml-quants.c GROUP_MAX_EPS. */
     static final float GROUP_MAX_EPS = 1e-15f;
 

@@ -25,16 +25,19 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Shapes: weights and activations are loaded as bytes into a vector of half the int width (8 or 16 lanes), widened
  * to shorts (B2S), multiplied, widened to ints (S2I, two parts). The int width is the preferred one capped at 256 bits
  * (Q2_K/Q3_K/Q6_K sub-blocks are 16 values long, so a chunk must not span two); {@link #V128} exists so tests run the
- * 128-bit shape on any machine. {@code -Djmoe.vector=false} selects the scalar code.
+ * 128-bit shape on any machine. {@code -Djmoe.vector=false} selects the scalar code ({@link KQuants#VECTOR}).
  */
 record KVector(VectorSpecies<Byte> bs, VectorSpecies<Short> ss, VectorSpecies<Integer> is) {
-    static final boolean ENABLED = !"false".equals(System.getProperty("jmoe.vector")) && preferredBits() >= 128;
 
     static final KVector V128 = of(128);
     static final KVector V256 = of(256);
     static final KVector DEFAULT = preferredBits() >= 256 ? V256 : V128;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    static boolean usable() {
+        return preferredBits() >= 128;
+    }
 
     private static int preferredBits() {
         return IntVector.SPECIES_PREFERRED.vectorBitSize();
