@@ -24,62 +24,71 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Shapes: weights and activations are loaded as bytes into a vector of half the int width (8 or 16 lanes), widened
  * to shorts (B2S), multiplied, widened to ints (S2I, two parts). The int width is the preferred one capped at 256 bits
- * (Q2_K/Q3_K/Q6_K sub-blocks are 16 values long, so a chunk must not span two); {@link #V128} exists so tests run the
- * 128-bit shape on any machine. {@code -Djmoe.vector=false} selects the scalar code ({@link KQuants#VECTOR}).
+ * (Q2_K/Q3_K/Q6_K sub-blocks are 16 values long, so a chunk must not span two); {@code -Djmoe.vector.bits=128} selects the
+ * 128-bit shape on any machine (tests run it in a forked JVM). {@code -Djmoe.vector=false} selects the scalar code ({@link KQuants#VECTOR}).
  */
-record KVector(VectorSpecies<Byte> bs, VectorSpecies<Short> ss, VectorSpecies<Integer> is) {
+final class KVector {
+    private KVector() {}
 
-    static final KVector V128 = of(128);
-    static final KVector V256 = of(256);
-    static final KVector DEFAULT = preferredBits() >= 256 ? V256 : V128;
+    /** Int vector width in bits: {@code -Djmoe.vector.bits=128|256}, else the preferred width capped at 256. */
+    static final int BITS = bits();
+
+    // static final so C2 sees constant species (instance fields, even of a record, left the code un-intrinsified)
+    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS / 2));
+    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS));
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, VectorShape.forBitSize(BITS));
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    private static int bits() {
+        int b = Integer.getInteger("jmoe.vector.bits", Math.min(256, IntVector.SPECIES_PREFERRED.vectorBitSize()));
+        if (b != 128 && b != 256) throw new IllegalArgumentException("jmoe.vector.bits must be 128 or 256, not " + b);
+        return b;
+    }
+
     static boolean usable() {
-        return preferredBits() >= 128;
+        return IntVector.SPECIES_PREFERRED.vectorBitSize() >= 128;
     }
 
-    private static int preferredBits() {
-        return IntVector.SPECIES_PREFERRED.vectorBitSize();
+    private static ByteVector load(MemorySegment w, long at) {
+        return ByteVector.fromMemorySegment(BS, w, at, LE);
     }
 
-    private static KVector of(int intBits) {
-        return new KVector(
-                VectorSpecies.of(byte.class, VectorShape.forBitSize(intBits / 2)),
-                VectorSpecies.of(short.class, VectorShape.forBitSize(intBits)),
-                VectorSpecies.of(int.class, VectorShape.forBitSize(intBits)));
+    /**
+     * {@code v << k} on bytes as k doublings: C2 (JDK 25, x86) left byte LSHL un-intrinsified here and the kernels ran
+     * boxed, ~100× slower; byte adds compile to single instructions.
+     */
+    private static ByteVector shl(ByteVector v, int k) {
+        for (int i = 0; i < k; i++) v = v.add(v);
+        return v;
     }
 
-    private ByteVector load(MemorySegment w, long at) {
-        return ByteVector.fromMemorySegment(bs, w, at, LE);
-    }
-
-    private ShortVector widen(ByteVector b) {
-        return (ShortVector) b.convertShape(VectorOperators.B2S, ss, 0);
+    private static ShortVector widen(ByteVector b) {
+        return (ShortVector) b.convertShape(VectorOperators.B2S, SS, 0);
     }
 
     /** Σ of the short lanes, widened to ints (parts 0 and 1) so no 16-bit overflow occurs in the reduction. */
-    private IntVector widenSum(ShortVector p) {
-        return ((IntVector) p.convertShape(VectorOperators.S2I, is, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, is, 1));
+    private static IntVector widenSum(ShortVector p) {
+        return ((IntVector) p.convertShape(VectorOperators.S2I, IS, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, IS, 1));
     }
 
     /** Q4_K: per sub-block of 32, products (|q·q8| ≤ 15·127) summed in shorts over ≤ 4 chunks, then widened. */
-    float dotQ4K(MemorySegment w, long offset, Activations x, int xStart, int n) {
+    static float dotQ4K(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] q8 = x.q;
-        int bl = bs.length();
+        int bl = BS.length();
         float sum = 0;
         for (int i = 0; i < n / QK_K; i++) {
             long o = offset + (long) i * Q4_KCodec.BYTES;
             int xo = xStart + i * QK_K;
             int bsi = xo / 16;
-            IntVector tot = IntVector.zero(is);
+            IntVector tot = IntVector.zero(IS);
             int summs = 0;
             for (int c = 0; c < 4; c++) {
-                ShortVector lo = ShortVector.zero(ss), hi = ShortVector.zero(ss);
+                ShortVector lo = ShortVector.zero(SS), hi = ShortVector.zero(SS);
                 for (int l = 0; l < 32; l += bl) {
                     ByteVector wb = load(w, o + 16 + 32 * c + l);
-                    ByteVector a0 = ByteVector.fromArray(bs, q8, xo + 64 * c + l);
-                    ByteVector a1 = ByteVector.fromArray(bs, q8, xo + 64 * c + 32 + l);
+                    ByteVector a0 = ByteVector.fromArray(BS, q8, xo + 64 * c + l);
+                    ByteVector a1 = ByteVector.fromArray(BS, q8, xo + 64 * c + 32 + l);
                     lo = lo.add(widen(wb.and((byte) 0xF)).mul(widen(a0)));
                     hi = hi.add(widen(wb.lanewise(VectorOperators.LSHR, 4)).mul(widen(a1)));
                 }
@@ -96,25 +105,25 @@ record KVector(VectorSpecies<Byte> bs, VectorSpecies<Short> ss, VectorSpecies<In
     }
 
     /** Q5_K: as Q4_K with the fifth bit from qh; |q·q8| ≤ 31·127, at most 4 chunks summed in shorts. */
-    float dotQ5K(MemorySegment w, long offset, Activations x, int xStart, int n) {
+    static float dotQ5K(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] q8 = x.q;
-        int bl = bs.length();
+        int bl = BS.length();
         float sum = 0;
         for (int i = 0; i < n / QK_K; i++) {
             long o = offset + (long) i * Q5_KCodec.BYTES;
             int xo = xStart + i * QK_K;
             int bsi = xo / 16;
-            IntVector tot = IntVector.zero(is);
+            IntVector tot = IntVector.zero(IS);
             int summs = 0;
             for (int c = 0; c < 4; c++) {
-                ShortVector lo = ShortVector.zero(ss), hi = ShortVector.zero(ss);
+                ShortVector lo = ShortVector.zero(SS), hi = ShortVector.zero(SS);
                 for (int l = 0; l < 32; l += bl) {
                     ByteVector wb = load(w, o + 48 + 32 * c + l);
                     ByteVector hb = load(w, o + 16 + l).lanewise(VectorOperators.LSHR, 2 * c);
-                    ByteVector q0 = wb.and((byte) 0xF).or(hb.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q1 = wb.lanewise(VectorOperators.LSHR, 4).or(hb.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
-                    ByteVector a0 = ByteVector.fromArray(bs, q8, xo + 64 * c + l);
-                    ByteVector a1 = ByteVector.fromArray(bs, q8, xo + 64 * c + 32 + l);
+                    ByteVector q0 = wb.and((byte) 0xF).or(shl(hb.and((byte) 1), 4));
+                    ByteVector q1 = wb.lanewise(VectorOperators.LSHR, 4).or(shl(hb.and((byte) 2), 3));
+                    ByteVector a0 = ByteVector.fromArray(BS, q8, xo + 64 * c + l);
+                    ByteVector a1 = ByteVector.fromArray(BS, q8, xo + 64 * c + 32 + l);
                     lo = lo.add(widen(q0).mul(widen(a0)));
                     hi = hi.add(widen(q1).mul(widen(a1)));
                 }
@@ -134,52 +143,58 @@ record KVector(VectorSpecies<Byte> bs, VectorSpecies<Short> ss, VectorSpecies<In
      * Q6_K: unsigned q ∈ [0,63] (|q·q8| ≤ 8001 fits a short); each chunk lies in one 16-value sub-block, so its widened
      * products take that sub-block's scale; the −32 offset comes back through the block sums.
      */
-    float dotQ6K(MemorySegment w, long offset, Activations x, int xStart, int n) {
+    static float dotQ6K(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] q8 = x.q;
-        int bl = bs.length();
+        int bl = BS.length();
         float sum = 0;
         for (int i = 0; i < n / QK_K; i++) {
             long o = offset + (long) i * Q6_KCodec.BYTES;
             int xo = xStart + i * QK_K;
             int bsi = xo / 16;
-            IntVector tot = IntVector.zero(is);
             int offs = 0;
             for (int sb = 0; sb < 16; sb++) offs += s8(w, o + 192 + sb) * x.bsums[bsi + sb];
-            for (int h = 0; h < 2; h++) {
-                long ql = o + 64 * h, qh = o + 128 + 32 * h;
-                int xh = xo + 128 * h;
-                for (int l = 0; l < 32; l += bl) {
-                    ByteVector l0 = load(w, ql + l), l1 = load(w, ql + 32 + l), hb = load(w, qh + l);
-                    ByteVector q1 = l0.and((byte) 0xF).or(hb.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q2 = l1.and((byte) 0xF).or(hb.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2));
-                    ByteVector q3 = l0.lanewise(VectorOperators.LSHR, 4).or(hb.and((byte) 0x30));
-                    ByteVector q4 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
-                    long sc = o + 192 + 8 * h + l / 16;
-                    tot = tot.add(prod(q1, q8, xh + l).mul(s8(w, sc)))
-                            .add(prod(q2, q8, xh + 32 + l).mul(s8(w, sc + 2)))
-                            .add(prod(q3, q8, xh + 64 + l).mul(s8(w, sc + 4)))
-                            .add(prod(q4, q8, xh + 96 + l).mul(s8(w, sc + 6)));
-                }
-            }
-            int sumi = tot.reduceLanes(VectorOperators.ADD) - 32 * offs;
+            int sumi = q6Half(w, o, 0, q8, xo) + q6Half(w, o, 1, q8, xo + 128) - 32 * offs;
             sum += x.d[xo / QK_K] * f16(w, o + 208) * sumi;
         }
         return sum;
     }
 
-    private IntVector prod(ByteVector q, byte[] q8, int at) {
-        return widenSum(widen(q).mul(widen(ByteVector.fromArray(bs, q8, at))));
+    /**
+     * Σ_sb sc[sb]·Σ q·q8 over half {@code h} (128 values) of a Q6_K block, q unsigned. A method of its own that returns
+     * an int: inlined into dotQ6K whole, the vector code exceeded C2's inlining budget and ran boxed (100× slower).
+     */
+    private static int q6Half(MemorySegment w, long o, int h, byte[] q8, int xh) {
+        int bl = BS.length();
+        long ql = o + 64 * h, qh = o + 128 + 32 * h;
+        IntVector tot = IntVector.zero(IS);
+        for (int l = 0; l < 32; l += bl) {
+            ByteVector l0 = load(w, ql + l), l1 = load(w, ql + 32 + l), hb = load(w, qh + l);
+            ByteVector q1 = l0.and((byte) 0xF).or(shl(hb.and((byte) 3), 4));
+            ByteVector q2 = l1.and((byte) 0xF).or(shl(hb.and((byte) 0x0C), 2));
+            ByteVector q3 = l0.lanewise(VectorOperators.LSHR, 4).or(hb.and((byte) 0x30));
+            ByteVector q4 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
+            long sc = o + 192 + 8 * h + l / 16;
+            tot = tot.add(prod(q1, q8, xh + l).mul(s8(w, sc)))
+                    .add(prod(q2, q8, xh + 32 + l).mul(s8(w, sc + 2)))
+                    .add(prod(q3, q8, xh + 64 + l).mul(s8(w, sc + 4)))
+                    .add(prod(q4, q8, xh + 96 + l).mul(s8(w, sc + 6)));
+        }
+        return tot.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static IntVector prod(ByteVector q, byte[] q8, int at) {
+        return widenSum(widen(q).mul(widen(ByteVector.fromArray(BS, q8, at))));
     }
     /** Q2_K: chunk of {@code qs[32h + 16k + l ..]} gives sub-blocks 8h + 2j + k (j = 0..3) through bits 2j..2j+1. */
-    float dotQ2K(MemorySegment w, long offset, Activations x, int xStart, int n) {
+    static float dotQ2K(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] q8 = x.q;
-        int bl = bs.length();
+        int bl = BS.length();
         float sum = 0;
         for (int i = 0; i < n / QK_K; i++) {
             long o = offset + (long) i * Q2_KCodec.BYTES;
             int xo = xStart + i * QK_K;
             int bsi = xo / 16;
-            IntVector tot = IntVector.zero(is);
+            IntVector tot = IntVector.zero(IS);
             int summs = 0;
             for (int sb = 0; sb < 16; sb++) summs += (u8(w, o + sb) >> 4) * x.bsums[bsi + sb];
             for (int hk = 0; hk < 4; hk++) {
@@ -201,14 +216,14 @@ record KVector(VectorSpecies<Byte> bs, VectorSpecies<Short> ss, VectorSpecies<In
     }
 
     /** Q3_K: as Q2_K, q = low | (hmask bit 4h+j) << 2, minus 4, in bytes. */
-    float dotQ3K(MemorySegment w, long offset, Activations x, int xStart, int n) {
+    static float dotQ3K(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] q8 = x.q;
-        int bl = bs.length();
+        int bl = BS.length();
         float sum = 0;
         for (int i = 0; i < n / QK_K; i++) {
             long o = offset + (long) i * Q3_KCodec.BYTES;
             int xo = xStart + i * QK_K;
-            IntVector tot = IntVector.zero(is);
+            IntVector tot = IntVector.zero(IS);
             for (int hk = 0; hk < 4; hk++) {
                 int h = hk >> 1, k = hk & 1;
                 for (int l = 0; l < 16; l += bl) {
@@ -216,7 +231,7 @@ record KVector(VectorSpecies<Byte> bs, VectorSpecies<Short> ss, VectorSpecies<In
                     ByteVector hm = load(w, o + 16 * k + l);
                     for (int j = 0; j < 4; j++) {
                         int sb = 8 * h + 2 * j + k;
-                        ByteVector hi = hm.lanewise(VectorOperators.LSHR, 4 * h + j).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
+                        ByteVector hi = shl(hm.lanewise(VectorOperators.LSHR, 4 * h + j).and((byte) 1), 2);
                         ByteVector q = qb.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3).or(hi).sub((byte) 4);
                         tot = tot.add(prod(q, q8, xo + 16 * sb + l).mul(Q3_KCodec.scale(w, o, sb)));
                     }
@@ -229,14 +244,14 @@ record KVector(VectorSpecies<Byte> bs, VectorSpecies<Short> ss, VectorSpecies<In
     }
 
     /** Q8_K weights: plain int8 products. */
-    float dotQ8K(MemorySegment w, long offset, Activations x, int xStart, int n) {
+    static float dotQ8K(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] q8 = x.q;
-        int bl = bs.length();
+        int bl = BS.length();
         float sum = 0;
         for (int i = 0; i < n / QK_K; i++) {
             long o = offset + (long) i * Q8_KCodec.BYTES;
             int xo = xStart + i * QK_K;
-            IntVector tot = IntVector.zero(is);
+            IntVector tot = IntVector.zero(IS);
             for (int l = 0; l < QK_K; l += bl) tot = tot.add(prod(load(w, o + 4 + l), q8, xo + l));
             int s = tot.reduceLanes(VectorOperators.ADD);
             sum += x.d[xo / QK_K] * w.get(dev.jmoe.tensor.Layouts.LE_FLOAT, o) * s;

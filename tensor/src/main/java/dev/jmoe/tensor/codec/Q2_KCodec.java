@@ -75,7 +75,7 @@ public final class Q2_KCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        return KQuants.VECTOR ? KVector.DEFAULT.dotQ2K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
+        return KQuants.VECTOR ? KVector.dotQ2K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
     }
 
     /**

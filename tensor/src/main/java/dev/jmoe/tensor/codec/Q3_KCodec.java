@@ -98,7 +98,7 @@ public final class Q3_KCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        return KQuants.VECTOR ? KVector.DEFAULT.dotQ3K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
+        return KQuants.VECTOR ? KVector.dotQ3K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
     }
 
     /** ggml_vec_dot_q3_K_q8_K: {@code sumi = Σ_sb (sc−32)·Σ q·q8} with q ∈ [−4,3]; result += d_x·d·sumi. */

@@ -74,7 +74,7 @@ public final class Q5_KCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        return KQuants.VECTOR ? KVector.DEFAULT.dotQ5K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
+        return KQuants.VECTOR ? KVector.dotQ5K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
     }
 
     /** ggml_vec_dot_q5_K_q8_K in integers, mins through the block sums as for Q4_K. */

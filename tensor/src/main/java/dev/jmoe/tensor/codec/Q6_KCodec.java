@@ -83,7 +83,7 @@ public final class Q6_KCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        return KQuants.VECTOR ? KVector.DEFAULT.dotQ6K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
+        return KQuants.VECTOR ? KVector.dotQ6K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
     }
 
     /**

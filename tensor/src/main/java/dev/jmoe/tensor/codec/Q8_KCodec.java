@@ -41,7 +41,7 @@ public final class Q8_KCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        return KQuants.VECTOR ? KVector.DEFAULT.dotQ8K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
+        return KQuants.VECTOR ? KVector.dotQ8K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
     }
 
     /** Σ_blocks d_w·d_x·Σ q_w·q_x. */

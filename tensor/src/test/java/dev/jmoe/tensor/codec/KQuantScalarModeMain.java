@@ -12,7 +12,7 @@ import java.util.Random;
  */
 public final class KQuantScalarModeMain {
     public static void main(String[] args) {
-        System.out.println("vector=" + KQuants.VECTOR);
+        System.out.println("vector=" + KQuants.VECTOR + (KQuants.VECTOR ? " bits=" + KVector.BITS : ""));
         Random rnd = new Random(5);
         for (GgmlType t : KQuantPropertiesTest.TYPES) {
             for (int trial = 0; trial < 20; trial++) {

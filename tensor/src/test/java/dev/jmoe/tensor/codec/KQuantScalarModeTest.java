@@ -10,11 +10,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The K-quant codecs in a fresh JVM: with {@code -Djmoe.vector=false}, and without the {@code jdk.incubator.vector}
- * module at all, they take (and pass with) the scalar path; with the module they take the vector path.
+ * module at all, they take (and pass with) the scalar path; with the module they take the vector path, in the
+ * preferred shape and in the forced 128-bit shape, and it equals the scalar path bit for bit.
  */
 class KQuantScalarModeTest {
     @ParameterizedTest
-    @CsvSource({"true, '', true", "true, -Djmoe.vector=false, false", "false, '', false"})
+    @CsvSource({"true, '', true", "true, -Djmoe.vector.bits=128, true", "true, -Djmoe.vector=false, false", "false, '', false"})
     void codecsWorkWithAndWithoutTheVectorApi(boolean addModule, String prop, boolean expectVector) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
