@@ -48,6 +48,7 @@ public final class Codecs {
         register(new Q5_0Codec());
         register(new Q5_1Codec());
         register(new IQ4_NLCodec());
+        // K-quants
         register(new Q2_KCodec());
         register(new Q3_KCodec());
         register(new Q4_KCodec());
