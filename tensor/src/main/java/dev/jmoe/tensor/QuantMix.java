@@ -230,7 +230,7 @@ public enum QuantMix {
     }
 
     /** tensor_type_fallback: a row length the type's block doesn't divide gets a compatible type. */
-    static GgmlType fallback(TensorDesc t, GgmlType type) {
+    public static GgmlType fallback(TensorDesc t, GgmlType type) {
         long ncols = t.dims()[0];
         if (ncols % type.blockSize == 0) return type;
         GgmlType r = switch (type) {

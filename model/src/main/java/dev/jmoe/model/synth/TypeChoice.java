@@ -3,6 +3,7 @@ package dev.jmoe.model.synth;
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Codec;
 import dev.jmoe.tensor.Codecs;
+import dev.jmoe.tensor.QuantMix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,17 +32,7 @@ public final class TypeChoice {
     }
 
     static GgmlType fallback(String name, long rowLength, GgmlType target) {
-        if (rowLength % target.blockSize == 0) return target;
-        GgmlType f = switch (target) {
-            case IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ4_XS -> GgmlType.IQ4_NL;
-            case Q2_K, Q3_K, TQ1_0, TQ2_0 -> GgmlType.Q4_0;
-            case Q4_K -> GgmlType.Q5_0;
-            case Q5_K -> GgmlType.Q5_1;
-            case Q6_K -> GgmlType.Q8_0;
-            default -> throw new IllegalArgumentException("tensor " + name + ": row length " + rowLength
-                    + " is not a multiple of the " + target + " block size " + target.blockSize + " and " + target + " has no fallback type");
-        };
-        return rowLength % f.blockSize == 0 ? f : GgmlType.F16;
+        return QuantMix.fallback(new QuantMix.TensorDesc(name, new long[]{rowLength, 1}, GgmlType.F32), target);
     }
 
     /** Parses {@code --type} for a file with weights: a ggml type with a quantizer; errors list the writable types. */
