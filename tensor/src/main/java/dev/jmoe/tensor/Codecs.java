@@ -5,7 +5,13 @@ import dev.jmoe.gguf.TensorInfo;
 import dev.jmoe.tensor.codec.BF16Codec;
 import dev.jmoe.tensor.codec.F16Codec;
 import dev.jmoe.tensor.codec.F32Codec;
+import dev.jmoe.tensor.codec.IQ4_NLCodec;
+import dev.jmoe.tensor.codec.Q4_0Codec;
+import dev.jmoe.tensor.codec.Q4_1Codec;
+import dev.jmoe.tensor.codec.Q5_0Codec;
+import dev.jmoe.tensor.codec.Q5_1Codec;
 import dev.jmoe.tensor.codec.Q8_0Codec;
+import dev.jmoe.tensor.codec.Q8_1Codec;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +25,13 @@ public final class Codecs {
         register(new F16Codec());
         register(new BF16Codec());
         register(new Q8_0Codec());
+        // legacy block types (32 values per block) and the non-linear IQ4_NL
+        register(new Q4_0Codec());
+        register(new Q4_1Codec());
+        register(new Q5_0Codec());
+        register(new Q5_1Codec());
+        register(new Q8_1Codec());
+        register(new IQ4_NLCodec());
     }
 
     private Codecs() {}
