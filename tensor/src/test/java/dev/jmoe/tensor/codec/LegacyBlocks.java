@@ -35,23 +35,28 @@ final class LegacyBlocks {
 
     /** A row of n values; {@code mode} < 0 picks the special scale per block at random one time in eight. */
     static MemorySegment row(GgmlType t, int n, long seed) {
+        return row(t, n, seed, false);
+    }
+
+    /** As {@link #row(GgmlType, int, long)}; {@code finite} keeps F16 infinities out (for dot products). */
+    static MemorySegment row(GgmlType t, int n, long seed, boolean finite) {
         Random rnd = new Random(seed);
         byte[] b = new byte[(int) t.bytesFor(n)];
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         switch (t) {
             case F32 -> {
-                for (int i = 0; i < n; i++) bb.putFloat(4 * i, rnd.nextInt(50) == 0 ? (rnd.nextBoolean() ? 3e38f : -1e-40f) : (float) rnd.nextGaussian());
+                for (int i = 0; i < n; i++) bb.putFloat(4 * i, rnd.nextInt(50) == 0 ? (rnd.nextBoolean() ? 1e30f : -1e-40f) : (float) rnd.nextGaussian());
             }
             case F16 -> {
                 for (int i = 0; i < n; i++) {
                     short h = (short) rnd.nextInt(1 << 16);
-                    if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0) h = (short) (h & ~0x3ff); // NaN → ±inf
+                    if ((h & 0x7c00) == 0x7c00) h = finite ? (short) (h & 0x83ff) : (short) (h & ~0x3ff); // no NaN; ±inf unless finite
                     if (rnd.nextInt(4) > 0) h = Half.fromFloat((float) rnd.nextGaussian());
                     bb.putShort(2 * i, h);
                 }
             }
             case BF16 -> {
-                for (int i = 0; i < n; i++) bb.putShort(2 * i, rnd.nextInt(20) == 0 ? (short) rnd.nextInt(0x7f80) : Half.floatToBf16((float) rnd.nextGaussian()));
+                for (int i = 0; i < n; i++) bb.putShort(2 * i, rnd.nextInt(20) == 0 ? (short) rnd.nextInt(0x7100) : Half.floatToBf16((float) rnd.nextGaussian()));
             }
             default -> {
                 rnd.nextBytes(b);
@@ -64,13 +69,13 @@ final class LegacyBlocks {
         return MemorySegment.ofArray(b);
     }
 
-    /** Activation floats: Gaussian, with a zero block and an extreme block now and then. */
+    /** Activation floats: Gaussian, with a zero block and a ×500 block now and then (the Q8_1 sum s = d·Σq is fp16 and overflows, in ggml too, when a block's amax exceeds ~2000). */
     static float[] activations(int n, long seed) {
         Random rnd = new Random(seed);
         float[] x = new float[n];
         for (int blk = 0; blk < n / 32; blk++) {
             int kind = rnd.nextInt(10);
-            for (int j = 0; j < 32; j++) x[blk * 32 + j] = kind == 0 ? 0 : (float) rnd.nextGaussian() * (kind == 1 ? 1e4f : 1);
+            for (int j = 0; j < 32; j++) x[blk * 32 + j] = kind == 0 ? 0 : (float) rnd.nextGaussian() * (kind == 1 ? 500f : 1);
         }
         return x;
     }
