@@ -60,7 +60,10 @@ public final class Parallel implements AutoCloseable {
         run(n, Math.max(1, (n + threads * 4 - 1) / (threads * 4)), body);
     }
 
-    /** Runs {@code body} over {@code [0, n)} in chunks of {@code chunk} indices (the last may be shorter). */
+    /**
+     * Runs {@code body} over {@code [0, n)} in chunks of {@code chunk} indices (the last may be shorter); a one-thread
+     * pool, or n ≤ chunk, runs the whole range in one call on the caller.
+     */
     public void run(int n, int chunk, Range body) {
         if (chunk < 1) throw new IllegalArgumentException("chunk must be >= 1");
         if (threads == 1 || n <= chunk) {
