@@ -27,13 +27,13 @@ public final class BF16Codec implements Codec {
 
     @Override
     public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
-        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) LegacyVector.dequantBf16(dev.jmoe.tensor.Simd.FLOATS, src, offset, dst, dstOff, n);
+        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) LegacyVector.dequantBf16(src, offset, dst, dstOff, n);
         else dequantizeReference(src, offset, dst, dstOff, n);
     }
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) return LegacyVector.dotBf16(dev.jmoe.tensor.Simd.FLOATS, w, offset, x.f, xStart, n);
+        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) return LegacyVector.dotBf16(w, offset, x.f, xStart, n);
         return dotReference(w, offset, x, xStart, n);
     }
 

@@ -32,7 +32,7 @@ public final class F32Codec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) return LegacyVector.dotF32(dev.jmoe.tensor.Simd.FLOATS, w, offset, x.f, xStart, n);
+        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) return LegacyVector.dotF32(w, offset, x.f, xStart, n);
         return dotReference(w, offset, x, xStart, n);
     }
 

@@ -71,6 +71,11 @@ public final class LegacyVector {
         return (FloatVector) s.convert(VectorOperators.I2F, 0);
     }
 
+    /** The high nibbles as bytes 0..15: x86 has no byte shift, so shift 32-bit lanes and mask. */
+    private static ByteVector hiNibble(ByteVector v) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xf);
+    }
+
     private static ByteVector act(byte[] q, int at) {
         return ByteVector.fromArray(B128, q, at);
     }
@@ -107,7 +112,7 @@ public final class LegacyVector {
             long o = offset + 18L * b;
             int xo = xStart + 32 * b;
             ByteVector v = load16(w, o + 2);
-            ByteVector lo = v.and((byte) 0xf).sub((byte) 8), hi = v.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+            ByteVector lo = v.and((byte) 0xf).sub((byte) 8), hi = hiNibble(v).sub((byte) 8);
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -121,7 +126,7 @@ public final class LegacyVector {
             long o = offset + 18L * b;
             int xo = xStart + 32 * b;
             ByteVector v = load16(w, o + 2);
-            ByteVector lo = v.and((byte) 0xf).selectFrom(KV_IQ4NL), hi = v.lanewise(VectorOperators.LSHR, 4).selectFrom(KV_IQ4NL);
+            ByteVector lo = v.and((byte) 0xf).selectFrom(KV_IQ4NL), hi = hiNibble(v).selectFrom(KV_IQ4NL);
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -136,7 +141,7 @@ public final class LegacyVector {
             long o = offset + 20L * b;
             int xo = xStart + 32 * b;
             ByteVector v = load16(w, o + 4);
-            ByteVector lo = v.and((byte) 0xf), hi = v.lanewise(VectorOperators.LSHR, 4);
+            ByteVector lo = v.and((byte) 0xf), hi = hiNibble(v);
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
             ms += f16(w, o + 2) * xs[xo >> 5];
         }
@@ -153,7 +158,7 @@ public final class LegacyVector {
             int qh = u32(w, o + 2);
             ByteVector v = load16(w, o + 6);
             ByteVector lo = v.and((byte) 0xf).or(high(qh, QH_LO)).sub((byte) 16);
-            ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).or(high(qh, QH_HI)).sub((byte) 16);
+            ByteVector hi = hiNibble(v).or(high(qh, QH_HI)).sub((byte) 16);
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -170,7 +175,7 @@ public final class LegacyVector {
             int qh = u32(w, o + 4);
             ByteVector v = load16(w, o + 8);
             ByteVector lo = v.and((byte) 0xf).or(high(qh, QH_LO));
-            ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).or(high(qh, QH_HI));
+            ByteVector hi = hiNibble(v).or(high(qh, QH_HI));
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
             ms += f16(w, o + 2) * xs[xo >> 5];
         }
@@ -197,7 +202,7 @@ public final class LegacyVector {
             ByteVector v = load16(src, o + qsAt);
             int y = dstOff + 32 * b;
             store16(v.and((byte) 0xf).add((byte) bias), d, m, withMin, dst, y);
-            store16(v.lanewise(VectorOperators.LSHR, 4).add((byte) bias), d, m, withMin, dst, y + 16);
+            store16(hiNibble(v).add((byte) bias), d, m, withMin, dst, y + 16);
         }
     }
 
@@ -210,7 +215,7 @@ public final class LegacyVector {
             ByteVector v = load16(src, o + qhAt + 4);
             int y = dstOff + 32 * b;
             store16(v.and((byte) 0xf).or(high(qh, QH_LO)).add((byte) bias), d, m, withMin, dst, y);
-            store16(v.lanewise(VectorOperators.LSHR, 4).or(high(qh, QH_HI)).add((byte) bias), d, m, withMin, dst, y + 16);
+            store16(hiNibble(v).or(high(qh, QH_HI)).add((byte) bias), d, m, withMin, dst, y + 16);
         }
     }
 
@@ -221,7 +226,7 @@ public final class LegacyVector {
             ByteVector v = load16(src, o + 2);
             int y = dstOff + 32 * b;
             store16(v.and((byte) 0xf).selectFrom(KV_IQ4NL), d, 0, false, dst, y);
-            store16(v.lanewise(VectorOperators.LSHR, 4).selectFrom(KV_IQ4NL), d, 0, false, dst, y + 16);
+            store16(hiNibble(v).selectFrom(KV_IQ4NL), d, 0, false, dst, y + 16);
         }
     }
 
@@ -234,6 +239,65 @@ public final class LegacyVector {
             store16(load16(src, o + 18), d, 0, false, dst, y + 16);
         }
     }
+
+    // ---- float types on the preferred species: copies of the species-parametric methods below with the species a
+    // static final, so the JIT sees a constant in the hot loop (a parameter is only constant when the whole method is
+    // inlined into a caller that passes one, which a standalone-compiled loop is not). Tests run both.
+
+    private static final VectorSpecies<Float> FP = dev.jmoe.tensor.Simd.FLOATS;
+    /** fp16 / bf16 on the preferred species (a 256-bit variant measured slower still on AVX-512; see the README). */
+    private static final VectorSpecies<Float> FH = FP;
+    private static final VectorSpecies<Short> SP = VectorSpecies.of(short.class, VectorShape.forBitSize(FH.vectorBitSize() / 2));
+
+
+    /** {@link #dotF32(VectorSpecies, MemorySegment, long, float[], int, int)} on the preferred species (a JIT constant). */
+    public static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
+        VectorSpecies<Float> s = FP; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s), a1 = FloatVector.zero(s);
+        for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
+            a0 = FloatVector.fromMemorySegment(s, w, off + 4L * i, LE).fma(FloatVector.fromArray(s, x, xo + i), a0);
+            a1 = FloatVector.fromMemorySegment(s, w, off + 4L * (i + len), LE).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
+        }
+        for (int bound = n - len; i <= bound; i += len) a0 = FloatVector.fromMemorySegment(s, w, off + 4L * i, LE).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(w.get(Layouts.LE_FLOAT, off + 4L * i), x[xo + i], sum);
+        return sum;
+    }
+
+
+
+
+
+    public static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadF16(s, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
+        return sum;
+    }
+
+    public static float dotBf16(MemorySegment w, long off, float[] x, int xo, int n) {
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(s, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
+        return sum;
+    }
+
+    public static void dequantF16(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
+        for (int bound = n - len; i <= bound; i += len) loadF16(s, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+        for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(src.get(Layouts.LE_SHORT, off + 2L * i));
+    }
+
+    public static void dequantBf16(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
+        for (int bound = n - len; i <= bound; i += len) loadBf16(s, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+        for (; i < n; i++) dst[dstOff + i] = Float.intBitsToFloat((src.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16);
+    }
+
 
     // ---- float types ----------------------------------------------------------------------------------------------
 
