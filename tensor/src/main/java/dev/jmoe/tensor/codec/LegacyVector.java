@@ -247,6 +247,8 @@ public final class LegacyVector {
     private static final VectorSpecies<Float> FP = dev.jmoe.tensor.Simd.FLOATS;
     /** fp16 / bf16 on the preferred species (a 256-bit variant measured slower still on AVX-512; see the README). */
     private static final VectorSpecies<Float> FH = FP;
+    /** Constant int species of FH's shape (withLanes() in the loop is not folded by the JIT). */
+    private static final VectorSpecies<Integer> IH = FH.withLanes(int.class);
     private static final VectorSpecies<Short> SP = VectorSpecies.of(short.class, VectorShape.forBitSize(FH.vectorBitSize() / 2));
 
 
@@ -269,32 +271,32 @@ public final class LegacyVector {
 
 
     public static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
-                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
-        for (int bound = n - len; i <= bound; i += len) a0 = loadF16(s, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
         float sum = a0.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
         return sum;
     }
 
     public static float dotBf16(MemorySegment w, long off, float[] x, int xo, int n) {
-                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
-        for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(s, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
         float sum = a0.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
         return sum;
     }
 
     public static void dequantF16(MemorySegment src, long off, float[] dst, int dstOff, int n) {
-                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
-        for (int bound = n - len; i <= bound; i += len) loadF16(s, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        for (int bound = n - len; i <= bound; i += len) loadF16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
         for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(src.get(Layouts.LE_SHORT, off + 2L * i));
     }
 
     public static void dequantBf16(MemorySegment src, long off, float[] dst, int dstOff, int n) {
-                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
-        for (int bound = n - len; i <= bound; i += len) loadBf16(s, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        for (int bound = n - len; i <= bound; i += len) loadBf16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
         for (; i < n; i++) dst[dstOff + i] = Float.intBitsToFloat((src.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16);
     }
 
@@ -328,22 +330,23 @@ public final class LegacyVector {
         return f.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
-    private static FloatVector loadF16(VectorSpecies<Float> s, VectorSpecies<Short> ss, MemorySegment w, long at) {
+    private static FloatVector loadF16(VectorSpecies<Integer> is, VectorSpecies<Short> ss, MemorySegment w, long at) {
         ShortVector h = ShortVector.fromMemorySegment(ss, w, at, LE);
-        return halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, s.withLanes(int.class), 0));
+        return halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, is, 0));
     }
 
-    private static FloatVector loadBf16(VectorSpecies<Float> s, VectorSpecies<Short> ss, MemorySegment w, long at) {
+    private static FloatVector loadBf16(VectorSpecies<Integer> is, VectorSpecies<Short> ss, MemorySegment w, long at) {
         ShortVector h = ShortVector.fromMemorySegment(ss, w, at, LE);
-        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, s.withLanes(int.class), 0);
+        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, is, 0);
         return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     public static float dotF16(VectorSpecies<Float> s, MemorySegment w, long off, float[] x, int xo, int n) {
         VectorSpecies<Short> ss = shortsFor(s);
+        VectorSpecies<Integer> is = s.withLanes(int.class);
         int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
-        for (int bound = n - len; i <= bound; i += len) a0 = loadF16(s, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
         float sum = a0.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
         return sum;
@@ -351,9 +354,10 @@ public final class LegacyVector {
 
     public static float dotBf16(VectorSpecies<Float> s, MemorySegment w, long off, float[] x, int xo, int n) {
         VectorSpecies<Short> ss = shortsFor(s);
+        VectorSpecies<Integer> is = s.withLanes(int.class);
         int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
-        for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(s, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
         float sum = a0.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
         return sum;
@@ -361,15 +365,17 @@ public final class LegacyVector {
 
     public static void dequantF16(VectorSpecies<Float> s, MemorySegment src, long off, float[] dst, int dstOff, int n) {
         VectorSpecies<Short> ss = shortsFor(s);
+        VectorSpecies<Integer> is = s.withLanes(int.class);
         int len = s.length(), i = 0;
-        for (int bound = n - len; i <= bound; i += len) loadF16(s, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+        for (int bound = n - len; i <= bound; i += len) loadF16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
         for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(src.get(Layouts.LE_SHORT, off + 2L * i));
     }
 
     public static void dequantBf16(VectorSpecies<Float> s, MemorySegment src, long off, float[] dst, int dstOff, int n) {
         VectorSpecies<Short> ss = shortsFor(s);
+        VectorSpecies<Integer> is = s.withLanes(int.class);
         int len = s.length(), i = 0;
-        for (int bound = n - len; i <= bound; i += len) loadBf16(s, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+        for (int bound = n - len; i <= bound; i += len) loadBf16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
         for (; i < n; i++) dst[dstOff + i] = Float.intBitsToFloat((src.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16);
     }
 
