@@ -43,6 +43,7 @@ public final class Codecs {
         register(new BF16Codec());
         register(new Q8_0Codec());
         register(new Q8_1Codec());
+        // legacy block types (32 values per block) and the non-linear IQ4_NL
         register(new Q4_0Codec());
         register(new Q4_1Codec());
         register(new Q5_0Codec());

@@ -4,9 +4,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed pool of platform threads for the kernels. {@link #run} splits {@code [0, n)} into one contiguous range per
- * thread (the caller takes the first) and returns when all are done. No allocation per call; workers spin briefly,
- * then park, between calls. One caller at a time.
+ * A fixed pool of platform threads for the kernels. {@link #run} hands {@code [0, n)} out in chunks from a shared
+ * counter to the workers and the caller (which participates), and returns when all chunks are done and every worker
+ * has checked in. Chunks balance the work when a core is busy with something else. No allocation per call; workers
+ * spin briefly, then park, between calls. One caller at a time.
  */
 public final class Parallel implements AutoCloseable {
     /** Work on the index range {@code [from, to)}. */
@@ -20,10 +21,11 @@ public final class Parallel implements AutoCloseable {
     private final int threads;
     private final Thread[] workers;
     private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicInteger nextChunk = new AtomicInteger();
     private volatile int generation;
     private volatile boolean closed;
     private volatile Range task;
-    private volatile int taskN;
+    private volatile int taskN, taskChunk;
     private volatile Thread caller;
     private volatile Throwable failure;
 
@@ -33,7 +35,7 @@ public final class Parallel implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             int id = i + 1;
-            workers[i] = Thread.ofPlatform().daemon().name("jmoe-kernel-" + id).start(() -> work(id));
+            workers[i] = Thread.ofPlatform().daemon().name("jmoe-kernel-" + id).start(this::work);
         }
     }
 
@@ -53,21 +55,32 @@ public final class Parallel implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code body} over {@code [0, n)} split into {@link #threads()} contiguous ranges. */
+    /** Runs {@code body} over {@code [0, n)} in about four chunks per thread. */
     public void run(int n, Range body) {
-        if (threads == 1 || n < 2) {
-            body.run(0, n);
+        run(n, Math.max(1, (n + threads * 4 - 1) / (threads * 4)), body);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in chunks of {@code chunk} indices (the last may be shorter); a one-thread
+     * pool, or n ≤ chunk, runs the whole range in one call on the caller.
+     */
+    public void run(int n, int chunk, Range body) {
+        if (chunk < 1) throw new IllegalArgumentException("chunk must be >= 1");
+        if (threads == 1 || n <= chunk) {
+            if (n > 0) body.run(0, n);
             return;
         }
         task = body;
         taskN = n;
+        taskChunk = chunk;
         failure = null;
         caller = Thread.currentThread();
+        nextChunk.set(0);
         pending.set(workers.length);
         generation++;
         for (Thread w : workers) LockSupport.unpark(w);
         try {
-            body.run(0, split(n, 1));
+            chunks(body, n, chunk);
         } finally {
             int spins = 0;
             while (pending.get() > 0) {
@@ -81,11 +94,14 @@ public final class Parallel implements AutoCloseable {
         if (f instanceof Error e) throw e;
     }
 
-    private int split(int n, int part) {
-        return (int) ((long) n * part / threads);
+    private void chunks(Range body, int n, int chunk) {
+        for (int c; (long) (c = nextChunk.getAndIncrement()) * chunk < n; ) {
+            int from = c * chunk;
+            body.run(from, Math.min(n, from + chunk));
+        }
     }
 
-    private void work(int id) {
+    private void work() {
         int seen = 0;
         while (!closed) {
             int spins = 0;
@@ -96,10 +112,10 @@ public final class Parallel implements AutoCloseable {
             if (closed) return;
             seen = generation;
             try {
-                int n = taskN;
-                task.run(split(n, id), split(n, id + 1));
+                chunks(task, taskN, taskChunk);
             } catch (Throwable t) {
                 failure = t;
+                nextChunk.set(Integer.MAX_VALUE / 2); // stop handing out chunks
             } finally {
                 if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
             }

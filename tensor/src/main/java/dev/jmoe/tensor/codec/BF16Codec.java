@@ -8,7 +8,7 @@ import dev.jmoe.tensor.Codec;
 import dev.jmoe.tensor.Half;
 import java.lang.foreign.MemorySegment;
 
-/** F16: bfloat16 (the top 16 bits of an F32). */
+/** BF16: bfloat16 (the top 16 bits of an F32). */
 public final class BF16Codec implements Codec {
     @Override
     public GgmlType type() {
@@ -26,10 +26,22 @@ public final class BF16Codec implements Codec {
     }
 
     @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) LegacyVector.dequantBf16(src, offset, dst, dstOff, n);
+        else dequantizeReference(src, offset, dst, dstOff, n);
+    }
+
+    @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) return LegacyVector.dotBf16(w, offset, x.f, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
+    /** Σ w·x in float with FMA, element by element (ggml's F32 activations). */
+    public float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         float[] f = x.f;
         float sum = 0;
-        for (int i = 0; i < n; i++) sum += Half.bf16ToFloat(w.get(LE_SHORT, offset + 2L * i)) * f[xStart + i];
+        for (int i = 0; i < n; i++) sum = Math.fma(Half.bf16ToFloat(w.get(LE_SHORT, offset + 2L * i)), f[xStart + i], sum);
         return sum;
     }
 

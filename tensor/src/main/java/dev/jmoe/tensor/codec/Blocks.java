@@ -1,46 +1,51 @@
 package dev.jmoe.tensor.codec;
 
-import static dev.jmoe.tensor.Layouts.LE_SHORT;
-
 import dev.jmoe.tensor.Half;
+import dev.jmoe.tensor.Layouts;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
-/** Small readers shared by the codecs: bytes, fp16 scales, and int dot products of unpacked quants. */
+/** Little-endian field reads of the legacy block layouts (ggml-common.h). */
 final class Blocks {
     private Blocks() {}
 
     static int u8(MemorySegment s, long at) {
-        return s.get(ValueLayout.JAVA_BYTE, at) & 0xff;
+        return s.get(Layouts.U8, at) & 0xff;
     }
 
     static int i8(MemorySegment s, long at) {
-        return s.get(ValueLayout.JAVA_BYTE, at);
+        return s.get(Layouts.U8, at);
     }
 
     static float f16(MemorySegment s, long at) {
-        return Half.toFloat(s.get(LE_SHORT, at));
+        return Half.toFloat(s.get(Layouts.LE_SHORT, at));
     }
 
     static int u32(MemorySegment s, long at) {
-        return s.get(dev.jmoe.tensor.Layouts.LE_INT, at);
-    }
-
-    static void putU8(MemorySegment s, long at, int v) {
-        s.set(ValueLayout.JAVA_BYTE, at, (byte) v);
+        return s.get(Layouts.LE_INT, at);
     }
 
     static void putF16(MemorySegment s, long at, float v) {
-        s.set(LE_SHORT, at, Half.fromFloat(v));
+        s.set(Layouts.LE_SHORT, at, Half.fromFloat(v));
     }
 
-    /** Σ q[qOff + i] · a[aOff + i] over n values (exact in int). */
-    static int dot(int[] q, int qOff, byte[] a, int aOff, int n) {
-        int s = 0;
-        for (int i = 0; i < n; i++) s += q[qOff + i] * a[aOff + i];
-        return s;
+    static void put8(MemorySegment s, long at, int v) {
+        s.set(Layouts.U8, at, (byte) v);
     }
 
-    /** Per-thread scratch for unpacked quants, so dot products allocate nothing per call. */
-    static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> new int[256]);
+    static void put32(MemorySegment s, long at, int v) {
+        s.set(Layouts.LE_INT, at, v);
+    }
+
+    /** Index of the signed value of largest magnitude (the first on ties), as ggml's q4_0/q5_0 quantizers pick it. */
+    static float signedAbsMax(float[] x, int o, int n) {
+        float amax = 0, max = 0;
+        for (int j = 0; j < n; j++) {
+            float v = x[o + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        return max;
+    }
 }

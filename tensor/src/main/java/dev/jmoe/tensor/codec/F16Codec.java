@@ -26,10 +26,22 @@ public final class F16Codec implements Codec {
     }
 
     @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) LegacyVector.dequantF16(src, offset, dst, dstOff, n);
+        else dequantizeReference(src, offset, dst, dstOff, n);
+    }
+
+    @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (dev.jmoe.tensor.Simd.FLOAT_KERNELS) return LegacyVector.dotF16(w, offset, x.f, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
+    /** Σ w·x in float with FMA, element by element (ggml's F32 activations). */
+    public float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         float[] f = x.f;
         float sum = 0;
-        for (int i = 0; i < n; i++) sum += Half.toFloat(w.get(LE_SHORT, offset + 2L * i)) * f[xStart + i];
+        for (int i = 0; i < n; i++) sum = Math.fma(Half.toFloat(w.get(LE_SHORT, offset + 2L * i)), f[xStart + i], sum);
         return sum;
     }
 

@@ -1,14 +1,20 @@
 package dev.jmoe.tensor.codec;
 
 import static dev.jmoe.tensor.codec.Blocks.f16;
+import static dev.jmoe.tensor.codec.Blocks.put8;
+import static dev.jmoe.tensor.codec.Blocks.putF16;
 import static dev.jmoe.tensor.codec.Blocks.u8;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.Codec;
+import dev.jmoe.tensor.Simd;
 import java.lang.foreign.MemorySegment;
 
-/** Q4_0: blocks of 32 = {@code fp16 d; u8 qs[16]}; low nibbles are values 0..15, high nibbles 16..31; value = d·(q − 8). */
+/**
+ * Q4_0: blocks of 32 = {@code fp16 d; uint8 qs[16]} (18 bytes). Byte j holds value j in its low nibble and value
+ * j+16 in its high nibble; value = d · (nibble − 8).
+ */
 public final class Q4_0Codec implements Codec {
     static final int QK = 32, BYTES = 18;
 
@@ -18,6 +24,12 @@ public final class Q4_0Codec implements Codec {
     }
 
     @Override
+    public GgmlType activationType() {
+        return GgmlType.Q8_0;
+    }
+
+    /** As ggml's dequantize_row_q4_0. */
+    @Override
     public void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n / QK; b++) {
             long o = offset + (long) b * BYTES;
@@ -25,21 +37,26 @@ public final class Q4_0Codec implements Codec {
             int y = dstOff + b * QK;
             for (int j = 0; j < 16; j++) {
                 int q = u8(src, o + 2 + j);
-                dst[y + j] = d * ((q & 0xF) - 8);
-                dst[y + j + 16] = d * ((q >> 4) - 8);
+                dst[y + j] = ((q & 0xf) - 8) * d;
+                dst[y + j + 16] = ((q >> 4) - 8) * d;
             }
         }
     }
 
     @Override
-    public GgmlType activationType() {
-        return GgmlType.Q8_0;
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (Simd.INT_KERNELS) LegacyVector.dequantQ4(src, offset, BYTES, 2, -8, false, dst, dstOff, n);
+        else dequantizeReference(src, offset, dst, dstOff, n);
     }
 
-    /** ggml_vec_dot_q4_0_q8_0: Σ_blocks (Σ (q−8)·a) · d_w · d_a. */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        byte[] a = x.q;
+        return Simd.INT_KERNELS ? LegacyVector.dotQ4_0(w, offset, x, xStart, n) : dotReference(w, offset, x, xStart, n);
+    }
+
+    /** As ggml_vec_dot_q4_0_q8_0 (generic): per block Σ (nibble − 8)·q8 in int, times d_w·d_x, summed in float. */
+    public float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        byte[] q8 = x.q;
         float sum = 0;
         for (int b = 0; b < n / QK; b++) {
             long o = offset + (long) b * BYTES;
@@ -47,7 +64,7 @@ public final class Q4_0Codec implements Codec {
             int isum = 0;
             for (int j = 0; j < 16; j++) {
                 int q = u8(w, o + 2 + j);
-                isum += ((q & 0xF) - 8) * a[xo + j] + ((q >> 4) - 8) * a[xo + j + 16];
+                isum += ((q & 0xf) - 8) * q8[xo + j] + ((q >> 4) - 8) * q8[xo + j + 16];
             }
             sum += isum * (f16(w, o) * x.d[xo / QK]);
         }
@@ -59,27 +76,22 @@ public final class Q4_0Codec implements Codec {
         return true;
     }
 
-    /** quantize_row_q4_0_ref: d = max/−8 (max = the value of largest magnitude), q = min(15, (int)(x/d + 8.5)). */
+    /**
+     * ggml's quantize_row_q4_0_ref: d = max/−8 with max the signed value of largest magnitude, quants
+     * {@code min(15, (int8)(x/d + 8.5))} (truncation).
+     */
     @Override
     public void quantize(float[] src, int srcOff, MemorySegment dst, long dstOffset, int n) {
         for (int b = 0; b < n / QK; b++) {
-            int s = srcOff + b * QK;
+            int so = srcOff + b * QK;
             long o = dstOffset + (long) b * BYTES;
-            float amax = 0, max = 0;
-            for (int j = 0; j < QK; j++) {
-                float v = src[s + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
-            float d = max / -8;
-            float id = d != 0 ? 1.0f / d : 0;
-            Blocks.putF16(dst, o, d);
+            float d = Blocks.signedAbsMax(src, so, QK) / -8;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            putF16(dst, o, d);
             for (int j = 0; j < 16; j++) {
-                int x0 = Math.min(15, (int) (src[s + j] * id + 8.5f));
-                int x1 = Math.min(15, (int) (src[s + j + 16] * id + 8.5f));
-                Blocks.putU8(dst, o + 2 + j, x0 | (x1 << 4));
+                int xi0 = Math.min(15, (byte) (int) (src[so + j] * id + 8.5f));
+                int xi1 = Math.min(15, (byte) (int) (src[so + 16 + j] * id + 8.5f));
+                put8(dst, o + 2 + j, xi0 | (xi1 << 4));
             }
         }
     }

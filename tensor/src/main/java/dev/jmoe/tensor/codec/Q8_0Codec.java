@@ -31,9 +31,19 @@ public final class Q8_0Codec implements Codec {
         return GgmlType.Q8_0;
     }
 
-    /** Σ_blocks (Σ_j w_q·x_q) · d_w · d_x, as ggml_vec_dot_q8_0_q8_0. */
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (dev.jmoe.tensor.Simd.INT_KERNELS) LegacyVector.dequantQ8_0(src, offset, dst, dstOff, n);
+        else dequantizeReference(src, offset, dst, dstOff, n);
+    }
+
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        return dev.jmoe.tensor.Simd.INT_KERNELS ? LegacyVector.dotQ8_0(w, offset, x, xStart, n) : dotReference(w, offset, x, xStart, n);
+    }
+
+    /** Σ_blocks (Σ_j w_q·x_q) · d_w · d_x, as ggml_vec_dot_q8_0_q8_0. */
+    public float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] q = x.q;
         float[] xd = x.d;
         float sum = 0;

@@ -1,0 +1,385 @@
+package dev.jmoe.tensor.codec;
+
+import static dev.jmoe.tensor.codec.Blocks.f16;
+import static dev.jmoe.tensor.codec.Blocks.u32;
+
+import dev.jmoe.tensor.Activations;
+import dev.jmoe.tensor.Layouts;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API fast paths of the legacy block types (32 values per block) and of the float types.
+ *
+ * <p>Integer dots: per block, the two 16-byte halves (values j and j+16) are widened to 16 shorts, multiplied by the
+ * Q8 activations (|w·x| ≤ 128·127, so the sum of two products still fits a short), adjacent pairs are summed into 8
+ * ints (as {@code pmaddwd}), converted to float and accumulated with the block scale d_w·d_x by FMA into 8 float
+ * lanes; one reduction per row. This is the shape of ggml's AVX2 kernels: the integer sums are exact, the float
+ * summation order differs from the scalar reference by rounding only (tests bound it). Needs 256-bit vectors
+ * ({@link dev.jmoe.tensor.Simd#INT_KERNELS}).
+ *
+ * <p>Float dots and dequantization take the float species as a parameter so tests can run them on 128/256/512 bits.
+ */
+public final class LegacyVector {
+    private LegacyVector() {}
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I128 = IntVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+
+    private static final ByteVector KV_IQ4NL = ByteVector.fromArray(B128, IqTables.KVALUES_IQ4NL, 0);
+    /** lane j → bit j%8 (to test the Q5 high bits). */
+    private static final ByteVector BIT_OF_LANE;
+    /** lane j → byte j/8 (lanes 0..15, values 0..15 of a block) or 2 + j/8 (values 16..31) of qh. */
+    private static final VectorShuffle<Byte> QH_LO, QH_HI;
+
+    static {
+        byte[] bits = new byte[16];
+        int[] lo = new int[16], hi = new int[16];
+        for (int j = 0; j < 16; j++) {
+            bits[j] = (byte) (1 << (j % 8));
+            lo[j] = j / 8;
+            hi[j] = 2 + j / 8;
+        }
+        BIT_OF_LANE = ByteVector.fromArray(B128, bits, 0);
+        QH_LO = VectorShuffle.fromArray(B128, lo, 0);
+        QH_HI = VectorShuffle.fromArray(B128, hi, 0);
+    }
+
+    // ---- integer block dots -------------------------------------------------------------------------------------
+
+    private static ShortVector widen(ByteVector v) {
+        return (ShortVector) v.convertShape(VectorOperators.B2S, S256, 0);
+    }
+
+    /** 8 int lanes whose sum is Σ_j w0_j·x0_j + w1_j·x1_j over the 16 lanes of each. */
+    private static FloatVector dot32(ByteVector w0, ByteVector x0, ByteVector w1, ByteVector x1) {
+        IntVector i = widen(w0).mul(widen(x0)).add(widen(w1).mul(widen(x1))).reinterpretAsInts();
+        IntVector s = i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i.lanewise(VectorOperators.ASHR, 16));
+        return (FloatVector) s.convert(VectorOperators.I2F, 0);
+    }
+
+    /** The high nibbles as bytes 0..15: x86 has no byte shift, so shift 32-bit lanes and mask. */
+    private static ByteVector hiNibble(ByteVector v) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xf);
+    }
+
+    private static ByteVector act(byte[] q, int at) {
+        return ByteVector.fromArray(B128, q, at);
+    }
+
+    private static ByteVector load16(MemorySegment w, long at) {
+        return ByteVector.fromMemorySegment(B128, w, at, LE);
+    }
+
+    /** 0x10 in the lanes whose bit is set in qh (lanes = values 0..15 or 16..31 of the block). */
+    private static ByteVector high(int qh, VectorShuffle<Byte> half) {
+        ByteVector b = IntVector.broadcast(I128, qh).reinterpretAsBytes().rearrange(half);
+        VectorMask<Byte> set = b.and(BIT_OF_LANE).compare(VectorOperators.NE, (byte) 0);
+        return ByteVector.zero(B128).blend((byte) 0x10, set);
+    }
+
+    public static float dotQ8_0(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        byte[] q = x.q;
+        float[] xd = x.d;
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 34L * b;
+            int xo = xStart + 32 * b;
+            FloatVector s = dot32(load16(w, o + 2), act(q, xo), load16(w, o + 18), act(q, xo + 16));
+            acc = s.fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    public static float dotQ4_0(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        byte[] q = x.q;
+        float[] xd = x.d;
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 18L * b;
+            int xo = xStart + 32 * b;
+            ByteVector v = load16(w, o + 2);
+            ByteVector lo = v.and((byte) 0xf).sub((byte) 8), hi = hiNibble(v).sub((byte) 8);
+            acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    public static float dotIq4Nl(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        byte[] q = x.q;
+        float[] xd = x.d;
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 18L * b;
+            int xo = xStart + 32 * b;
+            ByteVector v = load16(w, o + 2);
+            ByteVector lo = v.and((byte) 0xf).selectFrom(KV_IQ4NL), hi = hiNibble(v).selectFrom(KV_IQ4NL);
+            acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    public static float dotQ4_1(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        byte[] q = x.q;
+        float[] xd = x.d, xs = x.s;
+        FloatVector acc = FloatVector.zero(F256);
+        float ms = 0;
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 20L * b;
+            int xo = xStart + 32 * b;
+            ByteVector v = load16(w, o + 4);
+            ByteVector lo = v.and((byte) 0xf), hi = hiNibble(v);
+            acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
+            ms += f16(w, o + 2) * xs[xo >> 5];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + ms;
+    }
+
+    public static float dotQ5_0(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        byte[] q = x.q;
+        float[] xd = x.d;
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 22L * b;
+            int xo = xStart + 32 * b;
+            int qh = u32(w, o + 2);
+            ByteVector v = load16(w, o + 6);
+            ByteVector lo = v.and((byte) 0xf).or(high(qh, QH_LO)).sub((byte) 16);
+            ByteVector hi = hiNibble(v).or(high(qh, QH_HI)).sub((byte) 16);
+            acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    public static float dotQ5_1(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        byte[] q = x.q;
+        float[] xd = x.d, xs = x.s;
+        FloatVector acc = FloatVector.zero(F256);
+        float ms = 0;
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 24L * b;
+            int xo = xStart + 32 * b;
+            int qh = u32(w, o + 4);
+            ByteVector v = load16(w, o + 8);
+            ByteVector lo = v.and((byte) 0xf).or(high(qh, QH_LO));
+            ByteVector hi = hiNibble(v).or(high(qh, QH_HI));
+            acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
+            ms += f16(w, o + 2) * xs[xo >> 5];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + ms;
+    }
+
+    // ---- block dequantization (bit-identical to the references: int → float is exact, then the same mul / add) --
+
+    /** 16 byte lanes → two float vectors of 8, times d (plus m when {@code withMin}), stored at dst[y], dst[y+8]. */
+    private static void store16(ByteVector v, float d, float m, boolean withMin, float[] dst, int y) {
+        for (int part = 0; part < 2; part++) {
+            IntVector i = (IntVector) v.convertShape(VectorOperators.B2I, I256, part);
+            FloatVector f = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(d);
+            if (withMin) f = f.add(m);
+            f.intoArray(dst, y + 8 * part);
+        }
+    }
+
+    /** Q4_0 (bias −8) and Q4_1 (withMin; the min fp16 after d): qs at {@code qsAt} within the block. */
+    static void dequantQ4(MemorySegment src, long offset, int bytes, int qsAt, int bias, boolean withMin, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + (long) bytes * b;
+            float d = f16(src, o), m = withMin ? f16(src, o + 2) : 0;
+            ByteVector v = load16(src, o + qsAt);
+            int y = dstOff + 32 * b;
+            store16(v.and((byte) 0xf).add((byte) bias), d, m, withMin, dst, y);
+            store16(hiNibble(v).add((byte) bias), d, m, withMin, dst, y + 16);
+        }
+    }
+
+    /** Q5_0 (bias −16) and Q5_1 (withMin): qh right after the fp16 fields, qs after qh. */
+    static void dequantQ5(MemorySegment src, long offset, int bytes, int qhAt, int bias, boolean withMin, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + (long) bytes * b;
+            float d = f16(src, o), m = withMin ? f16(src, o + 2) : 0;
+            int qh = u32(src, o + qhAt);
+            ByteVector v = load16(src, o + qhAt + 4);
+            int y = dstOff + 32 * b;
+            store16(v.and((byte) 0xf).or(high(qh, QH_LO)).add((byte) bias), d, m, withMin, dst, y);
+            store16(hiNibble(v).or(high(qh, QH_HI)).add((byte) bias), d, m, withMin, dst, y + 16);
+        }
+    }
+
+    static void dequantIq4Nl(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 18L * b;
+            float d = f16(src, o);
+            ByteVector v = load16(src, o + 2);
+            int y = dstOff + 32 * b;
+            store16(v.and((byte) 0xf).selectFrom(KV_IQ4NL), d, 0, false, dst, y);
+            store16(hiNibble(v).selectFrom(KV_IQ4NL), d, 0, false, dst, y + 16);
+        }
+    }
+
+    static void dequantQ8_0(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 34L * b;
+            float d = f16(src, o);
+            int y = dstOff + 32 * b;
+            store16(load16(src, o + 2), d, 0, false, dst, y);
+            store16(load16(src, o + 18), d, 0, false, dst, y + 16);
+        }
+    }
+
+    // ---- float types on the preferred species: copies of the species-parametric methods below with the species a
+    // static final, so the JIT sees a constant in the hot loop (a parameter is only constant when the whole method is
+    // inlined into a caller that passes one, which a standalone-compiled loop is not). Tests run both.
+
+    private static final VectorSpecies<Float> FP = dev.jmoe.tensor.Simd.FLOATS;
+    /** fp16 / bf16 on the preferred species (a 256-bit variant measured slower still on AVX-512; see the README). */
+    private static final VectorSpecies<Float> FH = FP;
+    /** Constant int species of FH's shape (withLanes() in the loop is not folded by the JIT). */
+    private static final VectorSpecies<Integer> IH = FH.withLanes(int.class);
+    private static final VectorSpecies<Short> SP = VectorSpecies.of(short.class, VectorShape.forBitSize(FH.vectorBitSize() / 2));
+
+
+    /** {@link #dotF32(VectorSpecies, MemorySegment, long, float[], int, int)} on the preferred species (a JIT constant). */
+    public static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
+        VectorSpecies<Float> s = FP; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s), a1 = FloatVector.zero(s);
+        for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
+            a0 = FloatVector.fromMemorySegment(s, w, off + 4L * i, LE).fma(FloatVector.fromArray(s, x, xo + i), a0);
+            a1 = FloatVector.fromMemorySegment(s, w, off + 4L * (i + len), LE).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
+        }
+        for (int bound = n - len; i <= bound; i += len) a0 = FloatVector.fromMemorySegment(s, w, off + 4L * i, LE).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(w.get(Layouts.LE_FLOAT, off + 4L * i), x[xo + i], sum);
+        return sum;
+    }
+
+
+
+
+
+    public static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
+        return sum;
+    }
+
+    public static float dotBf16(MemorySegment w, long off, float[] x, int xo, int n) {
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
+        return sum;
+    }
+
+    public static void dequantF16(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        for (int bound = n - len; i <= bound; i += len) loadF16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+        for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(src.get(Layouts.LE_SHORT, off + 2L * i));
+    }
+
+    public static void dequantBf16(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        for (int bound = n - len; i <= bound; i += len) loadBf16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+        for (; i < n; i++) dst[dstOff + i] = Float.intBitsToFloat((src.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16);
+    }
+
+
+    // ---- float types ----------------------------------------------------------------------------------------------
+
+    /** Σ w·x over F32 weights, FMA per lane, two accumulators. */
+    public static float dotF32(VectorSpecies<Float> s, MemorySegment w, long off, float[] x, int xo, int n) {
+        int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s), a1 = FloatVector.zero(s);
+        for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
+            a0 = FloatVector.fromMemorySegment(s, w, off + 4L * i, LE).fma(FloatVector.fromArray(s, x, xo + i), a0);
+            a1 = FloatVector.fromMemorySegment(s, w, off + 4L * (i + len), LE).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
+        }
+        for (int bound = n - len; i <= bound; i += len) a0 = FloatVector.fromMemorySegment(s, w, off + 4L * i, LE).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(w.get(Layouts.LE_FLOAT, off + 4L * i), x[xo + i], sum);
+        return sum;
+    }
+
+    private static VectorSpecies<Short> shortsFor(VectorSpecies<Float> s) {
+        return VectorSpecies.of(short.class, VectorShape.forBitSize(s.vectorBitSize() / 2));
+    }
+
+    /** fp16 bits (low 16 bits of each int lane) → float, exactly as Float.float16ToFloat (NaN payloads aside). */
+    private static FloatVector halfToFloat(IntVector h) {
+        IntVector mag = h.and(0x7fff);
+        IntVector bits = mag.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, mag.compare(VectorOperators.GE, 0x7c00));
+        // exponent rebias by scaling: exact for normals and subnormals, keeps inf / NaN
+        FloatVector f = bits.reinterpretAsFloats().mul(0x1p112f);
+        return f.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    private static FloatVector loadF16(VectorSpecies<Integer> is, VectorSpecies<Short> ss, MemorySegment w, long at) {
+        ShortVector h = ShortVector.fromMemorySegment(ss, w, at, LE);
+        return halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, is, 0));
+    }
+
+    private static FloatVector loadBf16(VectorSpecies<Integer> is, VectorSpecies<Short> ss, MemorySegment w, long at) {
+        ShortVector h = ShortVector.fromMemorySegment(ss, w, at, LE);
+        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, is, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    public static float dotF16(VectorSpecies<Float> s, MemorySegment w, long off, float[] x, int xo, int n) {
+        VectorSpecies<Short> ss = shortsFor(s);
+        VectorSpecies<Integer> is = s.withLanes(int.class);
+        int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
+        return sum;
+    }
+
+    public static float dotBf16(VectorSpecies<Float> s, MemorySegment w, long off, float[] x, int xo, int n) {
+        VectorSpecies<Short> ss = shortsFor(s);
+        VectorSpecies<Integer> is = s.withLanes(int.class);
+        int len = s.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(s);
+        for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        float sum = a0.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
+        return sum;
+    }
+
+    public static void dequantF16(VectorSpecies<Float> s, MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        VectorSpecies<Short> ss = shortsFor(s);
+        VectorSpecies<Integer> is = s.withLanes(int.class);
+        int len = s.length(), i = 0;
+        for (int bound = n - len; i <= bound; i += len) loadF16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+        for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(src.get(Layouts.LE_SHORT, off + 2L * i));
+    }
+
+    public static void dequantBf16(VectorSpecies<Float> s, MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        VectorSpecies<Short> ss = shortsFor(s);
+        VectorSpecies<Integer> is = s.withLanes(int.class);
+        int len = s.length(), i = 0;
+        for (int bound = n - len; i <= bound; i += len) loadBf16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
+        for (; i < n; i++) dst[dstOff + i] = Float.intBitsToFloat((src.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16);
+    }
+
+    public static void dequantF32(VectorSpecies<Float> s, MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        MemorySegment.copy(src, Layouts.LE_FLOAT, off, dst, dstOff, n);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.jmoe.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmoe.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** matvec == the codec's dot per row, and matmul == nTok matvecs exactly, for every registered type and 1–3 threads. */
+class MatVecTest {
+    static final int COLS = 512, ROWS = 37; // a row count that is not a multiple of the tile or of the thread count
+
+    static GgmlType[] registered() {
+        return java.util.Arrays.stream(GgmlType.values()).filter(t -> Codecs.find(t).isPresent()).toArray(GgmlType[]::new);
+    }
+
+    /** Random bytes with the fp16 fields of the legacy types kept finite (other types: raw random bytes). */
+    static Matrix randomMatrix(GgmlType t, long seed) {
+        Random rnd = new Random(seed);
+        byte[] b = new byte[(int) t.bytesFor((long) COLS * ROWS)];
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (t == GgmlType.F32) for (int i = 0; i < b.length / 4; i++) bb.putFloat(4 * i, (float) rnd.nextGaussian());
+        else if (t == GgmlType.F16) for (int i = 0; i < b.length / 2; i++) bb.putShort(2 * i, Half.fromFloat((float) rnd.nextGaussian()));
+        else if (t == GgmlType.BF16) for (int i = 0; i < b.length / 2; i++) bb.putShort(2 * i, Half.floatToBf16((float) rnd.nextGaussian()));
+        else {
+            rnd.nextBytes(b);
+            if (t.blockSize == 32) for (int blk = 0; blk < b.length / t.typeSize; blk++) {
+                bb.putShort(blk * t.typeSize, Half.fromFloat((float) rnd.nextGaussian() * 0.01f));
+                if (t == GgmlType.Q4_1 || t == GgmlType.Q5_1 || t == GgmlType.Q8_1) bb.putShort(blk * t.typeSize + 2, Half.fromFloat((float) rnd.nextGaussian() * 0.01f));
+            }
+        }
+        return new Matrix("w", t, Codecs.of(t), MemorySegment.ofArray(b), COLS, ROWS);
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        return java.util.Arrays.stream(registered()).flatMap(t -> java.util.stream.IntStream.rangeClosed(1, 3).mapToObj(n -> org.junit.jupiter.params.provider.Arguments.of(t, n)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matvecIsTheRowDotAndMatmulIsTokenByTokenMatvec(GgmlType t, int threads) {
+        Matrix w = randomMatrix(t, t.id * 31L + threads);
+        int nTok = 5;
+        float[] x = new float[nTok * COLS];
+        Random rnd = new Random(threads);
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        try (Parallel pool = new Parallel(threads)) {
+            MatVec mv = new MatVec(pool);
+            float[] y = new float[ROWS + 2];
+            mv.matvec(w, x, 0, y, 2);
+            Activations a = new Activations().prepare(w.codec().activationType(), x, 0, COLS, 1);
+            // compared as bits: raw random blocks of the IQ/TQ/MXFP4 types may decode to NaN, which must match too
+            for (int r = 0; r < ROWS; r++) {
+                assertThat(Float.floatToIntBits(y[2 + r])).as("row %d", r)
+                        .isEqualTo(Float.floatToIntBits(w.codec().dot(w.data(), w.rowOffset(r), a, 0, COLS)));
+            }
+
+            float[] batch = new float[nTok * ROWS];
+            mv.matmul(w, x, nTok, batch);
+            for (int tok = 0; tok < nTok; tok++) {
+                float[] one = new float[ROWS];
+                mv.matvec(w, x, tok * COLS, one, 0);
+                for (int r = 0; r < ROWS; r++) {
+                    assertThat(Float.floatToIntBits(batch[tok * ROWS + r])).as("token %d row %d", tok, r).isEqualTo(Float.floatToIntBits(one[r]));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matvecOfTheLegacyTypesMatchesTheScalarReferenceDot(GgmlType t, int threads) {
+        if (!java.util.List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
+                GgmlType.Q5_1, GgmlType.IQ4_NL).contains(t)) return;
+        Matrix w = randomMatrix(t, 99 + threads);
+        float[] x = new float[COLS];
+        Random rnd = new Random(5);
+        for (int i = 0; i < COLS; i++) x[i] = (float) rnd.nextGaussian();
+        float[] y = new float[ROWS];
+        try (Parallel pool = new Parallel(threads)) {
+            new MatVec(pool).matvec(w, x, y);
+        }
+        Activations a = new Activations().prepare(w.codec().activationType(), x, 0, COLS, 1);
+        for (int r = 0; r < ROWS; r++) {
+            float ref = scalarDot(w.codec(), w.data(), w.rowOffset(r), a);
+            assertThat(y[r]).as("row %d", r).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(ref))));
+        }
+    }
+
+    static float scalarDot(Codec c, MemorySegment w, long off, Activations a) {
+        return switch (c) {
+            case dev.jmoe.tensor.codec.F32Codec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.F16Codec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.BF16Codec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.Q8_0Codec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.Q4_0Codec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.Q4_1Codec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.Q5_0Codec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.Q5_1Codec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.IQ4_NLCodec k -> k.dotReference(w, off, a, 0, COLS);
+            default -> throw new IllegalArgumentException(c.type().toString());
+        };
+    }
+}
