@@ -85,7 +85,11 @@ public final class ChatCommand implements Callable<Integer> {
         SamplerParams sp = new SamplerParams(temperature, SamplerParams.DEFAULT_TOP_K, SamplerParams.DEFAULT_TOP_P,
                 SamplerParams.DEFAULT_MIN_P, SamplerParams.DEFAULT_REPEAT_PENALTY, 0f, 0f,
                 SamplerParams.DEFAULT_PENALTY_LAST_N, usedSeed, 0);
+        long t0 = System.nanoTime();
         try (LanguageModel lm = Backends.load(new LoadRequest(model, ctx, batch, nThreads, null, CacheType.F32))) {
+            spec.commandLine().getErr().printf(java.util.Locale.ROOT, "loaded %s in %.2f s, chat template %s%n",
+                    model.getFileName(), (System.nanoTime() - t0) / 1e9, text.template().name());
+            spec.commandLine().getErr().flush();
             if (input != null || System.console() == null) {
                 PrintWriter out = spec.commandLine().getOut();
                 BufferedReader in = new BufferedReader(input != null ? input : new InputStreamReader(System.in, StandardCharsets.UTF_8));
