@@ -5,6 +5,7 @@ import dev.jmoe.gguf.GgufMetadata;
 import dev.jmoe.model.LanguageModel;
 import dev.jmoe.model.LoadOptions;
 import dev.jmoe.model.ModelLoader;
+import dev.jmoe.model.tokenizer.ChatTemplate;
 import dev.jmoe.model.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -64,4 +65,18 @@ final class Backends {
                     .filter(m::has).mapToInt(m::getInt).distinct().toArray();
         }
     }
+
+    /** The file's tokenizer with its chat template: {@code nameOrFile} (built-in name or Jinja file), else the model's own. */
+    static ChatText chatText(Path file, String nameOrFile) {
+        try (GgufFile f = GgufFile.openHeader(file)) {
+            if (!f.metadata().has("tokenizer.ggml.model")) {
+                throw new IllegalArgumentException("chat needs a tokenizer, and " + file + " has none (tokenizer.ggml.model)");
+            }
+            Tokenizer tok = Tokenizer.fromMetadata(f.metadata());
+            ChatTemplate t = nameOrFile != null ? ChatTemplate.resolve(nameOrFile, tok) : ChatTemplate.forModel(f.metadata(), tok);
+            return new ChatText(tok, t);
+        }
+    }
+
+    record ChatText(Tokenizer tokenizer, ChatTemplate template) {}
 }

@@ -109,6 +109,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--stop", paramLabel = "TEXT", description = "stop when the output contains TEXT (repeatable; needs the tokenizer)")
     List<String> stops = new ArrayList<>();
 
+    @Option(names = "--chat", description = "wrap the -p prompt as one user message in the chat template")
+    boolean chat;
+
+    @Option(names = "--chat-template", paramLabel = "NAME|FILE",
+            description = "with --chat: built-in template name or Jinja file (default: the model's tokenizer.chat_template)")
+    String chatTemplate;
+
     @Option(names = "--check-finite", description = "stop with the layer and tensor name when a NaN or Inf appears")
     boolean checkFinite;
 
@@ -132,7 +139,7 @@ public final class RunCommand implements Callable<Integer> {
             if (codec.isEmpty()) {
                 throw new IllegalArgumentException("text prompts need the tokenizer; use --prompt-ids");
             }
-            promptIds = codec.get().tokenizer().encode(prompt.text);
+            promptIds = chat ? chatPrompt(prompt.text) : codec.get().tokenizer().encode(prompt.text);
         } else {
             promptIds = IdList.parse("--prompt-ids", prompt.ids, 0);
         }
@@ -171,7 +178,16 @@ public final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The prompt as the single user message of a conversation, ending where the assistant's answer begins. */
+    private int[] chatPrompt(String user) {
+        Backends.ChatText t = Backends.chatText(model, chatTemplate);
+        String text = t.template().renderPrompt(java.util.List.of(dev.jmoe.model.tokenizer.ChatMessage.user(user)), true, t.tokenizer());
+        return t.tokenizer().encode(text, true, true);
+    }
+
     private void validate() {
+        if (chat && prompt.text == null) throw new IllegalArgumentException("--chat needs a text prompt (-p)");
+        if (chatTemplate != null && !chat) throw new IllegalArgumentException("--chat-template needs --chat");
         if (nPredict < 0) throw new IllegalArgumentException("-n must be >= 0, got " + nPredict);
         if (ctx < 1) throw new IllegalArgumentException("--ctx must be >= 1, got " + ctx);
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
