@@ -29,10 +29,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and checks their SHA-256 against the files the goldens were recorded from, so a change to the synthesizer shows up as
  * a hash mismatch, not as a puzzling logit difference. Goldens: resources dev/jmoe/model/golden (README there), llama.cpp
  * via node-llama-cpp 3.21.1, natural-log softmax per teacher-forced position. We compare log-softmax of our logits.
- * <p>F32: every log-prob within 1e-4 (measured: see README; worst ~1e-5 — float summation order only). Greedy ids:
- * our argmax per generated position must equal llama.cpp's up to the first position where llama.cpp's own top-1 margin is
- * below 1e-3 (none in these goldens). Q8_0: {@link GoldenLogitsTest}'s quantized criteria (tight rows, correlation,
- * argmax where llama.cpp's margin exceeds 2, median row max).
+ * <p>F32: every log-prob within 1e-4. Measured: llama-tiny 1.43e-5, mixtral-tiny 1.34e-5 (median row max ~9e-6) —
+ * float summation order only, and the same size as llama.cpp's own batched-vs-incremental spread (its top-1 margins
+ * from one-token generation and from the 37-row batch differ by up to 6.7e-6); 1e-4 leaves 7× headroom while a wrong
+ * rope/GQA/routing detail costs ≥ 1e-2. Greedy ids: our argmax at each generated position must equal llama.cpp's up to
+ * the first position where llama.cpp's own top-1 margin is below 1e-3 (there is none: all 32 are checked).
+ * <p>Q8_0: {@link GoldenLogitsTest}'s quantized criteria. Measured: rows 0–5 within 3.8e-6 (activation quantization
+ * matches), then every row from 6 on off by 0.12–0.29 (median row max 0.164, lowest row correlation 0.99989), and all 32
+ * greedy ids equal. Open, not understood: llama.cpp is self-consistent there (batched vs one-token margins agree to
+ * 5e-7); it is not position-dependent (other 7- and 8-token inputs agree to 3e-6) but prefix-dependent
+ * ([1,344,348,322,351,494] + any 7th token differs); and our router's 2nd-vs-3rd expert logit gap for that row is ≥ 0.26
+ * in every layer, so it is no near-tie. Same kind as GoldenLogitsTest's dsv3-tiny-Q8_0 note. The tight-row count below
+ * is what we reach, not a target.
  */
 class SynthGoldenTest {
     private static final String DIR = "/dev/jmoe/model/golden/";
@@ -49,7 +57,7 @@ class SynthGoldenTest {
                 Arguments.of("mixtral-tiny", GgmlType.Q8_0, "118eeebc593a3218db0fce26e210919b2a47dbf4517022599440413b9c36eeee"));
     }
 
-    /** GoldenLogitsTest's quantized criteria for mixtral-tiny-Q8_0, calibrated from what we measured (README). */
+    /** mixtral-tiny-Q8_0: 6 tight rows, lowest correlation 0.9999, median row max 0.17 (measured 0.164). */
     static final GoldenLogitsTest.Quantized MIXTRAL_Q8_0 = new GoldenLogitsTest.Quantized(6, 0.9999, 0.17);
 
     @AfterAll
@@ -104,6 +112,7 @@ class SynthGoldenTest {
             assertThat(GoldenLogitsTest.argmax(ours, row * nv, nv)).as(name + " greedy id " + k).isEqualTo(gen[k]);
             agree++;
         }
+        if (type != GgmlType.F32) { StringBuilder sb = new StringBuilder("rowMax:"); for (double v : rowMax) sb.append(String.format(" %.2g", v)); System.out.println(sb); }
         System.out.printf("synth golden %-18s max |logprob diff| = %.3g over %d rows; %d rows within 1e-3; lowest row correlation %.6f; median row max %.3g; greedy ids checked %d/%d%n",
                 name, max, ids.length, tight, minCorr, sorted[sorted.length / 2], agree, gen.length);
 
