@@ -101,7 +101,7 @@ public final class LegacyVector {
             FloatVector s = dot32(load16(w, o + 2), act(q, xo), load16(w, o + 18), act(q, xo + 16));
             acc = s.fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     public static float dotQ4_0(MemorySegment w, long offset, Activations x, int xStart, int n) {
@@ -115,7 +115,7 @@ public final class LegacyVector {
             ByteVector lo = v.and((byte) 0xf).sub((byte) 8), hi = hiNibble(v).sub((byte) 8);
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     public static float dotIq4Nl(MemorySegment w, long offset, Activations x, int xStart, int n) {
@@ -129,7 +129,7 @@ public final class LegacyVector {
             ByteVector lo = v.and((byte) 0xf).selectFrom(KV_IQ4NL), hi = hiNibble(v).selectFrom(KV_IQ4NL);
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     public static float dotQ4_1(MemorySegment w, long offset, Activations x, int xStart, int n) {
@@ -145,7 +145,7 @@ public final class LegacyVector {
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
             ms += f16(w, o + 2) * xs[xo >> 5];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + ms;
+        return hsum(acc) + ms;
     }
 
     public static float dotQ5_0(MemorySegment w, long offset, Activations x, int xStart, int n) {
@@ -161,7 +161,7 @@ public final class LegacyVector {
             ByteVector hi = hiNibble(v).or(high(qh, QH_HI)).sub((byte) 16);
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     public static float dotQ5_1(MemorySegment w, long offset, Activations x, int xStart, int n) {
@@ -179,7 +179,7 @@ public final class LegacyVector {
             acc = dot32(lo, act(q, xo), hi, act(q, xo + 16)).fma(FloatVector.broadcast(F256, f16(w, o) * xd[xo >> 5]), acc);
             ms += f16(w, o + 2) * xs[xo >> 5];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + ms;
+        return hsum(acc) + ms;
     }
 
     // ---- block dequantization (bit-identical to the references: int → float is exact, then the same mul / add) --
@@ -261,7 +261,7 @@ public final class LegacyVector {
             a1 = FloatVector.fromMemorySegment(s, w, off + 4L * (i + len), LE).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
         }
         for (int bound = n - len; i <= bound; i += len) a0 = FloatVector.fromMemorySegment(s, w, off + 4L * i, LE).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = hsum(a0.add(a1));
         for (; i < n; i++) sum = Math.fma(w.get(Layouts.LE_FLOAT, off + 4L * i), x[xo + i], sum);
         return sum;
     }
@@ -274,7 +274,7 @@ public final class LegacyVector {
                 VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
         for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = a0.reduceLanes(VectorOperators.ADD);
+        float sum = hsum(a0);
         for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
         return sum;
     }
@@ -283,7 +283,7 @@ public final class LegacyVector {
                 VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
         for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = a0.reduceLanes(VectorOperators.ADD);
+        float sum = hsum(a0);
         for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
         return sum;
     }
@@ -312,7 +312,7 @@ public final class LegacyVector {
             a1 = FloatVector.fromMemorySegment(s, w, off + 4L * (i + len), LE).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
         }
         for (int bound = n - len; i <= bound; i += len) a0 = FloatVector.fromMemorySegment(s, w, off + 4L * i, LE).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = hsum(a0.add(a1));
         for (; i < n; i++) sum = Math.fma(w.get(Layouts.LE_FLOAT, off + 4L * i), x[xo + i], sum);
         return sum;
     }
@@ -347,7 +347,7 @@ public final class LegacyVector {
         int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
         for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = a0.reduceLanes(VectorOperators.ADD);
+        float sum = hsum(a0);
         for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
         return sum;
     }
@@ -358,7 +358,7 @@ public final class LegacyVector {
         int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
         for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = a0.reduceLanes(VectorOperators.ADD);
+        float sum = hsum(a0);
         for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
         return sum;
     }
@@ -381,5 +381,15 @@ public final class LegacyVector {
 
     public static void dequantF32(VectorSpecies<Float> s, MemorySegment src, long off, float[] dst, int dstOff, int n) {
         MemorySegment.copy(src, Layouts.LE_FLOAT, off, dst, dstOff, n);
+    }
+
+    /**
+     * Sum of the lanes in lane order. {@code reduceLanes(ADD)} may add float lanes in a different order in interpreted
+     * and compiled code, which made results depend on JIT timing (and so on the thread count); this order is fixed.
+     */
+    private static float hsum(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
     }
 }
