@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # Compares `jmoe plan`'s prediction for this machine with `jmoe bench` measurements (the planner issue's check).
-# Needs a calibration (`./jmoe calibrate`); models default to the shared tiny DeepSeek files plus any given.
+# Needs a calibration (`./jmoe calibrate`, run first if missing). Models default to the shared tiny DeepSeek files.
 # Usage: dev/plan-vs-bench.sh [MODEL.gguf ...]     (run on an otherwise idle machine)
+# The raw llama-bench-style CSV is kept in ${OUT:-/tmp/jmoe-plan-vs-bench.csv}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 models=("$@")
 if [[ ${#models[@]} -eq 0 ]]; then
   models=(../shared/models/dsv3-tiny-Q8_0.gguf ../shared/models/dsv3-tiny-Q4_K_M.gguf ../shared/models/dsv2-tiny-Q8_0.gguf)
 fi
+out=${OUT:-/tmp/jmoe-plan-vs-bench.csv}
 [[ -f "${XDG_CONFIG_HOME:-$HOME/.config}/jmoe/hardware.json" ]] || ./jmoe calibrate
-csv=$(./jmoe bench -m "$(IFS=,; echo "${models[*]}")" -p 128 -n 32 -r 3 -t 1,2 -o csv 2>/dev/null)
-echo "$csv" | python3 -c '
-import csv, sys, statistics
-rows = list(csv.DictReader(sys.stdin))
+./jmoe bench -m "$(IFS=,; echo "${models[*]}")" -p "${PP:-128}" -n "${TG:-32}" -r "${REPS:-3}" -t "${THREADS:-1,2}" -o csv > "$out"
+python3 - "$out" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
 errs = []
-print(f"{\"model\":40} {\"threads\":>7} {\"test\":>6} {\"measured t/s\":>13} {\"predicted t/s\":>14} {\"error\":>8}")
+print("%-34s %7s %6s %13s %14s %8s" % ("model", "threads", "test", "measured t/s", "predicted t/s", "error"))
 for r in rows:
-    test = f"pp{r[\"n_prompt\"]}" if int(r["n_prompt"]) > 0 else f"tg{r[\"n_gen\"]}"
+    test = "pp%s" % r["n_prompt"] if int(r["n_prompt"]) > 0 else "tg%s" % r["n_gen"]
     m, p = float(r["avg_ts"]), float(r["predicted_ts"])
     e = (p - m) / m
     errs.append(abs(e))
-    print(f"{r[\"model_filename\"].split(\"/\")[-1]:40} {r[\"n_threads\"]:>7} {test:>6} {m:13.1f} {p:14.1f} {100*e:+7.1f}%")
-print(f"median |error| over {len(errs)} configurations: {100*statistics.median(errs):.1f}%")
-'
+    print("%-34s %7s %6s %13.2f %14.2f %+7.1f%%" % (r["model_filename"].split("/")[-1], r["n_threads"], test, m, p, 100 * e))
+print("median |error| over %d configurations: %.1f%%" % (len(errs), 100 * statistics.median(errs)))
+PY

@@ -34,7 +34,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Path file = out != null ? out : HardwareFile.calibrationPath();
         var err = spec.commandLine().getErr();
-        err.println("calibrating with " + t + " threads (a few seconds) ...");
+        err.println("calibrating with 1.." + t + " threads (under a minute) ...");
         Map<String, Object> m = Calibration.measure(t, file.toAbsolutePath().getParent(), streamMb << 20, weightMb << 20);
         Calibration.save(m, file);
         var o = spec.commandLine().getOut();

@@ -27,7 +27,7 @@ import java.util.Random;
 
 /**
  * {@code jmoe calibrate}: measures this machine — streaming-read bandwidth, matvec GB/s per weight type with the
- * engine's own kernels, a batched matmul's GFLOP/s, disk sequential read — in a few seconds, and turns the result into
+ * engine's own kernels, a batched matmul's GFLOP/s, disk sequential read — in under a minute, and turns the result into
  * hardware ({@code --hw this}) and the {@code jmoe} engine profile's CPU efficiencies.
  */
 public final class Calibration {
@@ -120,16 +120,32 @@ public final class Calibration {
 
     /** As {@link #efficiency(JsonNode)}, from the figures measured with {@code threads} threads. */
     public static Efficiency efficiency(JsonNode n, Integer threads) {
+        return efficiency(n, threads, null);
+    }
+
+    /**
+     * The jmoe profile for a model whose weights are mostly {@code type} (e.g. {@code Q4_0}; a mix name such as
+     * {@code Q4_K_M} uses its base type): that type's measured matvec GB/s ÷ streaming bandwidth — the quantized
+     * kernels are compute-bound well below memory speed, so one factor for all types would mislead. Falls back to the
+     * best type measured.
+     */
+    public static Efficiency efficiency(JsonNode n, Integer threads, String type) {
         JsonNode t = forThreads(n, threads);
         double stream = t.path("stream_read_gbs").asDouble();
         double best = 0;
         for (JsonNode v : t.path("matvec_gbs")) best = Math.max(best, v.asDouble());
+        if (type != null) {
+            String base = type.toUpperCase(java.util.Locale.ROOT).replaceAll("_[SML]$", "");
+            JsonNode v = t.path("matvec_gbs").path(base);
+            if (v.isNumber()) best = v.asDouble();
+        }
         Efficiency base = Efficiency.profile("jmoe");
         return best > 0 && stream > 0 ? base.withCpu(Math.min(1.0, best / stream), 1.0, "measured by jmoe calibrate") : base;
     }
 
+    /** Best of 5 passes summing longs over {@code bytes} (allocated in a shared arena: the pool's threads read it). */
     static double streamRead(Parallel pool, long bytes) {
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             MemorySegment s = a.allocate(bytes, 64);
             s.fill((byte) 1);
             long[] sink = new long[pool.threads()];
@@ -155,12 +171,15 @@ public final class Calibration {
         int cols = 4096;
         long rowBytes = c.type().bytesFor(cols);
         int rows = (int) Math.max(64, weightBytes / rowBytes);
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             MemorySegment w = a.allocate(rowBytes * rows, 64);
             float[] row = new float[cols];
             Random rnd = new Random(1);
             for (int i = 0; i < cols; i++) row[i] = (float) rnd.nextGaussian();
-            for (int r = 0; r < rows; r++) c.quantize(row, 0, w, r * rowBytes, cols);
+            // quantize one row and copy it: the bytes streamed are what matters, and quantizing 256 MB would take longer
+            // than the measurement
+            c.quantize(row, 0, w, 0, cols);
+            for (int r = 1; r < rows; r++) MemorySegment.copy(w, 0, w, r * rowBytes, rowBytes);
             Matrix m = new Matrix("calibration", c.type(), c, w, cols, rows);
             MatVec mv = new MatVec(pool);
             float[] x = row.clone(), y = new float[rows];
@@ -177,7 +196,7 @@ public final class Calibration {
     static double matmulGflops(Parallel pool) {
         Codec c = Codecs.of(GgmlType.F32);
         int cols = 1024, rows = 1024, tok = 32;
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             MemorySegment w = a.allocate(4L * cols * rows, 64);
             float[] x = new float[cols * tok], y = new float[rows * tok];
             Random rnd = new Random(2);

@@ -39,7 +39,7 @@ public final class ThisMachine {
         ModelSpec m = ModelSpecs.fromGguf(gguf);
         PlanRequest r = new PlanRequest(m, Calibration.spec(calibration, threads).build(), Policy.parse("cpu-only"),
                 Math.max(1, nPrompt + nGen), "f32", 0, List.of(1), Math.max(1, nPrompt),
-                Calibration.efficiency(calibration, threads), false);
+                Calibration.efficiency(calibration, threads, m.quant()), false);
         PlanResult p = Planner.plan(r);
         return nPrompt > 0 ? p.prefill().tokensPerSecond() : p.decode(1).tokensPerSecond();
     }

@@ -12,7 +12,7 @@ class CalibrationTest {
     @Test
     @SuppressWarnings("unchecked")
     void measuresSavesAndBecomesHardware(@TempDir Path tmp) throws Exception {
-        Map<String, Object> m = Calibration.measure(1, tmp, 16L << 20, 4L << 20);
+        Map<String, Object> m = Calibration.measure(2, tmp, 16L << 20, 4L << 20); // 2 threads: the pool's threads read the buffers
         assertThat((Double) m.get("stream_read_gbs")).isPositive();
         assertThat((Map<String, Double>) m.get("matvec_gbs")).containsKey("Q8_0").allSatisfy((k, v) -> assertThat(v).isPositive());
         assertThat((Double) m.get("matmul_gflops")).isPositive();
