@@ -59,11 +59,16 @@ public final class SynthCommand implements Callable<Integer> {
         }
         if (shape == null) throw new IllegalArgumentException("--shape is required (one of " + String.join(", ", Shapes.names()) + ")");
         if (output == null) throw new IllegalArgumentException("-o FILE is required");
-        GgmlType t = TypeChoice.parse(type, !headerOnly);
+        // a plain ggml type, or one of llama.cpp's named mixes (Q4_K_M, Q3_K_M, ...) typed per tensor as llama-quantize would
+        var mix = GgmlType.byName(type).isEmpty() ? dev.jmoe.tensor.QuantMix.byName(type) : java.util.Optional.<dev.jmoe.tensor.QuantMix>empty();
+        String t = mix.map(Enum::name).orElse(null);
+        GgmlType plain = mix.isPresent() ? null : TypeChoice.parse(type, !headerOnly);
+        if (t == null) t = plain.name();
         ModelSpec s = Shapes.spec(shape, layers);
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
         long t0 = System.nanoTime();
-        Synthesizer.Result r = Synthesizer.write(s, t, seed, headerOnly, output, bar);
+        Synthesizer.Result r = mix.isPresent() ? Synthesizer.write(s, mix.get(), seed, headerOnly, output, bar)
+                : Synthesizer.write(s, plain, seed, headerOnly, output, bar);
         bar.finish();
         double secs = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "wrote %s: %s, %s parameters, %s, %s%s in %.1f s%n", r.file(), shape, sizeLabel(r.parameters()), t,

@@ -6,6 +6,7 @@ import dev.jmoe.gguf.GgufWriter;
 import dev.jmoe.tensor.Codec;
 import dev.jmoe.tensor.Codecs;
 import dev.jmoe.tensor.Parallel;
+import dev.jmoe.tensor.QuantMix;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,13 +42,39 @@ public final class Synthesizer {
      */
     public static Result write(ModelSpec spec, GgmlType type, long seed, boolean headerOnly, Path out, Progress progress) {
         List<GgmlType> types = new ArrayList<>();
-        for (TensorSpec t : spec.tensors()) {
-            GgmlType tt = TypeChoice.of(t, type);
+        for (TensorSpec t : spec.tensors()) types.add(TypeChoice.of(t, type));
+        return write(spec, types, type, TypeChoice.fileType(type), seed, headerOnly, out, progress);
+    }
+
+    /**
+     * Writes {@code spec} typed per tensor by one of llama.cpp's named mixes ({@code Q4_K_M}, {@code Q2_K} …), as
+     * llama-quantize would type a file of this shape.
+     */
+    public static Result write(ModelSpec spec, QuantMix mix, long seed, boolean headerOnly, Path out, Progress progress) {
+        var md = spec.metadata();
+        String arch = (String) md.get("general.architecture").value();
+        int nHead = intOf(md, arch + ".attention.head_count", 1);
+        var facts = new QuantMix.ModelFacts(intOf(md, arch + ".block_count", 1), intOf(md, arch + ".expert_count", 0),
+                nHead / Math.max(1, intOf(md, arch + ".attention.head_count_kv", nHead)));
+        var assigned = mix.assign(spec.tensors().stream()
+                .map(t -> new QuantMix.TensorDesc(t.name(), t.dims(), GgmlType.F32)).toList(), facts);
+        List<GgmlType> types = spec.tensors().stream().map(t -> assigned.get(t.name())).toList();
+        return write(spec, types, mix.base, mix.fileType, seed, headerOnly, out, progress);
+    }
+
+    private static int intOf(java.util.Map<String, GgufValue> md, String key, int dflt) {
+        GgufValue v = md.get(key);
+        return v != null && v.value() instanceof Long l ? (int) (long) l : dflt;
+    }
+
+    private static Result write(ModelSpec spec, List<GgmlType> types, GgmlType type, int fileType, long seed, boolean headerOnly,
+                                Path out, Progress progress) {
+        for (int i = 0; i < types.size(); i++) {
+            GgmlType tt = types.get(i);
             if (!headerOnly && !TypeChoice.canWrite(tt)) { // a header-only file encodes no weights: any type will do
-                throw new IllegalArgumentException("tensor " + t.name() + " needs type " + tt + (tt != type ? " (fallback from " + type + ")" : "")
-                        + ", which has no quantizer yet; writable types: " + TypeChoice.writable());
+                throw new IllegalArgumentException("tensor " + spec.tensors().get(i).name() + " needs type " + tt
+                        + (tt != type ? " (chosen for " + type + ")" : "") + ", which has no quantizer yet; writable types: " + TypeChoice.writable());
             }
-            types.add(tt);
         }
         long total = 0;
         try {
@@ -56,7 +83,7 @@ public final class Synthesizer {
             throw new java.io.UncheckedIOException("cannot create the folder of " + out + ": " + e.getMessage(), e);
         }
         try (GgufWriter w = new GgufWriter(out)) {
-            spec.metadata().forEach((k, v) -> w.put(k, k.equals("general.file_type") ? GgufValue.ofUInt32(TypeChoice.fileType(type)) : v));
+            spec.metadata().forEach((k, v) -> w.put(k, k.equals("general.file_type") ? GgufValue.ofUInt32(fileType) : v));
             for (int i = 0; i < types.size(); i++) total += w.addTensor(spec.tensors().get(i).name(), types.get(i), spec.tensors().get(i).dims()).byteSize();
             if (headerOnly) {
                 w.writeHeaderOnly();
