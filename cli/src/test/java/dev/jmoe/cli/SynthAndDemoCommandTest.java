@@ -49,9 +49,12 @@ class SynthAndDemoCommandTest {
         Run bad = run("synth", "--shape", "nope", "-o", f.toString());
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).startsWith("jmoe synth: unknown shape 'nope'").contains("dsv3-tiny");
-        Run mix = run("synth", "--shape", "dsv3-tiny", "--type", "Q4_K_M", "-o", f.toString());
-        assertThat(mix.code()).isEqualTo(1);
-        assertThat(mix.err()).contains("named mixes are not supported yet").contains("Q8_0");
+        Run mix = run("synth", "--shape", "dsv3-tiny", "--type", "Q4_K_M", "-o", dir.resolve("m.gguf").toString());
+        assertThat(mix.code()).as(mix.err()).isZero();
+        assertThat(mix.out()).contains("Q4_K_M");
+        Run unknown = run("synth", "--shape", "dsv3-tiny", "--type", "Q9_X", "-o", dir.resolve("u.gguf").toString());
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("unknown type 'Q9_X'").contains("Q8_0");
         assertThat(run("synth", "--list").out()).contains("deepseek-v3").contains("671.0 B");
     }
 

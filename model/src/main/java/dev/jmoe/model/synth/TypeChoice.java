@@ -6,7 +6,6 @@ import dev.jmoe.tensor.Codecs;
 import dev.jmoe.tensor.QuantMix;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Which ggml type each tensor gets when a file is written "as type T", following llama.cpp:
@@ -17,7 +16,7 @@ import java.util.Locale;
  *       {@code tensor_type_fallback} in llama.cpp's src/llama-quant.cpp does: IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ4_XS → IQ4_NL,
  *       Q2_K/Q3_K/TQ1_0/TQ2_0 → Q4_0, Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0; if the fallback does not fit either, F16.</li>
  * </ul>
- * Named mixes ({@code Q4_K_M} ...) are not handled here yet: plain types only.
+ * Named mixes ({@code Q4_K_M} ...) are typed by {@link dev.jmoe.tensor.QuantMix} instead (see {@link Synthesizer}).
  */
 public final class TypeChoice {
     private TypeChoice() {}
@@ -47,8 +46,8 @@ public final class TypeChoice {
     public static GgmlType parse(String name, boolean needQuantizer) {
         GgmlType t = GgmlType.byName(name).orElse(null);
         if (t == null) {
-            String mix = name.toUpperCase(Locale.ROOT).matches("(I?Q\\d)_(K_)?[SMLX]+|Q\\d_K_[SML]|IQ\\d_[SMX]+") ? " (named mixes are not supported yet)" : "";
-            throw new IllegalArgumentException("unknown type '" + name + "'" + mix + "; writable types: " + writable());
+            throw new IllegalArgumentException("unknown type '" + name + "'; writable types: " + writable()
+                    + ", or a llama.cpp mix: " + java.util.Arrays.toString(dev.jmoe.tensor.QuantMix.values()));
         }
         if (!needQuantizer) {
             fileType(t); // rejects types that are not weight types (I8, F64 ...)

@@ -184,7 +184,7 @@ class SynthesizerTest {
         }
         assertThat(TypeChoice.parse("Q4_K", false)).isEqualTo(GgmlType.Q4_K);
         assertThatThrownBy(() -> TypeChoice.parse("I8", false)).hasMessageContaining("not a model file type");
-        assertThatThrownBy(() -> TypeChoice.parse("Q4_K_M")).hasMessageContaining("named mixes are not supported yet");
+        assertThatThrownBy(() -> TypeChoice.parse("Q4_K_M")).hasMessageContaining("or a llama.cpp mix").hasMessageContaining("Q4_K_M");
         assertThatThrownBy(() -> TypeChoice.parse("Q9")).hasMessageContaining("unknown type 'Q9'");
         assertThatThrownBy(() -> Shapes.get("gpt-5")).hasMessageContaining("dsv3-tiny");
     }
