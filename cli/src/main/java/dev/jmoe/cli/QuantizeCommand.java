@@ -55,10 +55,11 @@ public final class QuantizeCommand implements Callable<Integer> {
             GgufQuantizer.plan(src, mix).forEach((name, t) -> byType.merge(t, src.tensor(name).elementCount(), Long::sum));
         }
         var err = spec.commandLine().getErr();
-        ProgressBar bar = new ProgressBar(err, "quantize " + mix, total);
+        ProgressBar bar = new ProgressBar(err, "quantize " + mix);
         try (Parallel pool = new Parallel(threads != null ? threads : Runtime.getRuntime().availableProcessors())) {
-            GgufQuantizer.quantize(in, out, mix, pool, bar::update);
+            GgufQuantizer.quantize(in, out, mix, pool, done -> bar.update(done, total));
         }
+        bar.finish();
         var o = spec.commandLine().getOut();
         try (GgufFile f = GgufFile.openHeader(out)) {
             o.printf("%s -> %s (%s): %,d bytes, %.2f bits/weight%n", in.getFileName(), out, mix, f.fileSize(),

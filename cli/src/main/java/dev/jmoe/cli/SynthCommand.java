@@ -65,7 +65,7 @@ public final class SynthCommand implements Callable<Integer> {
         GgmlType plain = mix.isPresent() ? null : TypeChoice.parse(type, !headerOnly);
         if (t == null) t = plain.name();
         ModelSpec s = Shapes.spec(shape, layers);
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "");
         long t0 = System.nanoTime();
         Synthesizer.Result r = mix.isPresent() ? Synthesizer.write(s, mix.get(), seed, headerOnly, output, bar)
                 : Synthesizer.write(s, plain, seed, headerOnly, output, bar);
@@ -79,37 +79,5 @@ public final class SynthCommand implements Callable<Integer> {
 
     private static String sizeLabel(long params) {
         return String.format(Locale.ROOT, params >= 1e9 ? "%.1f B" : "%.1f M", params >= 1e9 ? params / 1e9 : params / 1e6);
-    }
-
-    /** Bytes written / total and MB/s on one stderr line, redrawn at most 10 times a second. */
-    static final class ProgressBar implements Synthesizer.Progress {
-        private final PrintWriter err;
-        private final long start = System.nanoTime();
-        private long lastDraw;
-        private boolean drawn;
-
-        ProgressBar(PrintWriter err) {
-            this.err = err;
-        }
-
-        @Override
-        public void update(long done, long total) {
-            long now = System.nanoTime();
-            if (done < total && now - lastDraw < 100_000_000L) return;
-            lastDraw = now;
-            int width = 30, filled = total == 0 ? width : (int) (width * done / total);
-            double secs = Math.max(1e-9, (now - start) / 1e9);
-            err.printf(Locale.ROOT, "\r[%s%s] %s / %s  %.0f MB/s ", "#".repeat(filled), ".".repeat(width - filled),
-                    Summary.bytes(done), Summary.bytes(total), done / 1e6 / secs);
-            err.flush();
-            drawn = true;
-        }
-
-        void finish() {
-            if (drawn) {
-                err.println();
-                err.flush();
-            }
-        }
     }
 }
