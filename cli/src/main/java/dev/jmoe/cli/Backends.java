@@ -39,7 +39,7 @@ final class Backends {
     /** Loads a model with the forward pass its {@code general.architecture} names. */
     static LanguageModel load(LoadRequest r) {
         LoadOptions o = LoadOptions.defaults().withContextLength(r.contextLength()).withThreads(r.threads())
-                .withMaxBatch(r.maxBatch()).withCacheType(LoadOptions.CacheType.valueOf(r.cacheType().name()))
+                .withMaxBatch(r.maxBatch()).withCacheType(r.cacheType())
                 .withCheckFinite(r.checkFinite());
         if (r.expertsUsed() != null) o = o.withExpertsUsed(r.expertsUsed());
         return ModelLoader.load(r.file(), o);

@@ -1,5 +1,6 @@
 package dev.jmoe.cli;
 
+import dev.jmoe.model.LoadOptions.CacheType;
 import dev.jmoe.model.LanguageModel;
 import dev.jmoe.model.generate.SamplerParams;
 import java.io.BufferedReader;

@@ -1,5 +1,6 @@
 package dev.jmoe.cli;
 
+import dev.jmoe.model.LoadOptions.CacheType;
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.gguf.GgufFile;
 import dev.jmoe.model.synth.Shapes;

@@ -1,5 +1,6 @@
 package dev.jmoe.cli;
 
+import dev.jmoe.model.LoadOptions.CacheType;
 import java.nio.file.Path;
 
 /**

@@ -1,5 +1,6 @@
 package dev.jmoe.cli;
 
+import dev.jmoe.model.LoadOptions.CacheType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jmoe.model.LanguageModel;

@@ -1,5 +1,6 @@
 package dev.jmoe.cli;
 
+import dev.jmoe.model.LoadOptions.CacheType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -21,7 +21,20 @@ public record LoadOptions(int contextLength, Parallel pool, int threads, int exp
     /** Context used when the caller does not choose one and the file's trained context is larger. */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
-    public enum CacheType { F32, F16 }
+    /** Element type of the KV cache ({@code --cache-type}), named as llama.cpp's {@code -ctk/-ctv}. */
+    public enum CacheType {
+        F32, F16;
+
+        /** The llama.cpp spelling: {@code f32}, {@code f16}. */
+        public String llamaName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public static CacheType parse(String s) {
+            for (CacheType t : values()) if (t.llamaName().equalsIgnoreCase(s)) return t;
+            throw new IllegalArgumentException("unknown --cache-type '" + s + "': use f32 or f16 (a Q8_0 KV cache is not implemented yet)");
+        }
+    }
 
     public LoadOptions {
         if (contextLength < 0) throw new IllegalArgumentException("context length must be >= 0, got " + contextLength);
