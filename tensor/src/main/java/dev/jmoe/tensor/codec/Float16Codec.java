@@ -1,0 +1,63 @@
+package dev.jmoe.tensor.codec;
+
+import static dev.jmoe.tensor.Layouts.LE_SHORT;
+
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.Activations;
+import dev.jmoe.tensor.Codec;
+import dev.jmoe.tensor.Simd;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The two 16-bit float types (F16 and BF16): one value per 2 bytes, dotted against F32 activations with FMA as ggml
+ * does. A subclass supplies the conversions and its vector kernels.
+ */
+abstract sealed class Float16Codec implements Codec permits F16Codec, BF16Codec {
+    abstract float toFloat(short bits);
+
+    abstract short fromFloat(float f);
+
+    abstract void dequantizeFast(MemorySegment src, long offset, float[] dst, int dstOff, int n);
+
+    abstract float dotFast(MemorySegment w, long offset, float[] x, int xStart, int n);
+
+    @Override
+    public final void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = toFloat(src.get(LE_SHORT, offset + 2L * i));
+    }
+
+    @Override
+    public final GgmlType activationType() {
+        return GgmlType.F32;
+    }
+
+    @Override
+    public final void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (Simd.FLOAT_KERNELS) dequantizeFast(src, offset, dst, dstOff, n);
+        else dequantizeReference(src, offset, dst, dstOff, n);
+    }
+
+    @Override
+    public final float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (Simd.FLOAT_KERNELS) return dotFast(w, offset, x.f, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
+    /** Σ w·x in float with FMA, element by element (ggml's F32 activations). */
+    public final float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        float[] f = x.f;
+        float sum = 0;
+        for (int i = 0; i < n; i++) sum = Math.fma(toFloat(w.get(LE_SHORT, offset + 2L * i)), f[xStart + i], sum);
+        return sum;
+    }
+
+    @Override
+    public final boolean canQuantize() {
+        return true;
+    }
+
+    @Override
+    public final void quantize(float[] src, int srcOff, MemorySegment dst, long dstOffset, int n) {
+        for (int i = 0; i < n; i++) dst.set(LE_SHORT, dstOffset + 2L * i, fromFloat(src[srcOff + i]));
+    }
+}
