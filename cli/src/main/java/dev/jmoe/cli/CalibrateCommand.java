@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 /** {@code jmoe calibrate}: measure this machine for {@code jmoe plan --hw this}. */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
         description = {"Measure this machine (streaming-read bandwidth, matvec GB/s per weight type with jmoe's kernels,",
-                "matmul GFLOP/s, disk sequential read) and save it for `jmoe plan --hw this`."})
+                "batched matmul GFLOP/s per type, the fixed cost of one product, disk sequential read) and save it for `jmoe plan --hw this`."})
 public final class CalibrateCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -29,13 +29,16 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--weight-mb", defaultValue = "256", description = "weight size per matvec test, MB (default ${DEFAULT-VALUE})")
     long weightMb;
 
+    @Option(names = "--warmup-ms", defaultValue = "500", description = "time each kernel runs on a small weight before it is timed, so the JIT has compiled it (default ${DEFAULT-VALUE})")
+    long warmupMs;
+
     @Override
     public Integer call() {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Path file = out != null ? out : HardwareFile.calibrationPath();
         var err = spec.commandLine().getErr();
         err.println("calibrating with 1.." + t + " threads (under a minute) ...");
-        Map<String, Object> m = Calibration.measure(t, file.toAbsolutePath().getParent(), streamMb << 20, weightMb << 20);
+        Map<String, Object> m = Calibration.measure(t, file.toAbsolutePath().getParent(), streamMb << 20, weightMb << 20, warmupMs);
         Calibration.save(m, file);
         var o = spec.commandLine().getOut();
         m.forEach((k, v) -> o.println(k + ": " + v));

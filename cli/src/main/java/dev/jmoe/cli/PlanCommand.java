@@ -99,7 +99,7 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--engine", defaultValue = "jmoe", description = "efficiency profile: jmoe, llama.cpp, ktransformers, sglang, exo")
     String engine;
 
-    @Option(names = "--eff", split = ",", description = "efficiency overrides KEY=VALUE: gpu-bw, cpu-bw, socket-scaling, disk-bw, gpu-compute, cpu-compute, layer-overhead-ms, gpu-expert-call-ms, hop-ms, pcie")
+    @Option(names = "--eff", split = ",", description = "efficiency overrides KEY=VALUE: gpu-bw, cpu-bw, socket-scaling, disk-bw, gpu-compute, cpu-compute, layer-overhead-ms, gpu-expert-call-ms, cpu-call-ms, hop-ms, pcie")
     Map<String, Double> eff = new LinkedHashMap<>();
 
     @Option(names = "--prompt", defaultValue = "512", description = "prompt length for the prefill prediction (default ${DEFAULT-VALUE})")

@@ -36,9 +36,9 @@ public final class Calibration {
     /**
      * Runs the measurements with {@code threads} kernel threads — and with 1 and half of them too, under
      * {@code by_threads}, so predictions for other thread counts use their own figures. {@code scratchDir} holds the disk
-     * test file.
+     * test file; each kernel runs {@code warmMillis} on a small weight before it is timed.
      */
-    public static Map<String, Object> measure(int threads, Path scratchDir, long streamBytes, long weightBytes) {
+    public static Map<String, Object> measure(int threads, Path scratchDir, long streamBytes, long weightBytes, long warmMillis) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("measured", Instant.now().toString());
         out.put("threads", threads);
@@ -46,7 +46,7 @@ public final class Calibration {
         out.put("ram_bytes", totalRam());
         Map<String, Object> byThreads = new LinkedHashMap<>();
         for (int t : new java.util.TreeSet<>(List.of(1, Math.max(1, threads / 2), threads))) {
-            byThreads.put(Integer.toString(t), measureThreads(t, streamBytes, weightBytes));
+            byThreads.put(Integer.toString(t), measureThreads(t, streamBytes, weightBytes, warmMillis));
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> all = (Map<String, Object>) byThreads.get(Integer.toString(threads));
@@ -56,16 +56,22 @@ public final class Calibration {
         return out;
     }
 
-    private static Map<String, Object> measureThreads(int threads, long streamBytes, long weightBytes) {
+    private static Map<String, Object> measureThreads(int threads, long streamBytes, long weightBytes, long warmMillis) {
         Map<String, Object> out = new LinkedHashMap<>();
         try (Parallel pool = new Parallel(threads)) {
             out.put("stream_read_gbs", streamRead(pool, streamBytes));
             Map<String, Double> mv = new LinkedHashMap<>();
             for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) {
-                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mv.put(t.name(), matvec(pool, c, weightBytes)));
+                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mv.put(t.name(), matvec(pool, c, weightBytes, warmMillis)));
             }
             out.put("matvec_gbs", mv);
-            out.put("matmul_gflops", matmulGflops(pool));
+            out.put("matmul_gflops", matmulGflops(pool, Codecs.of(GgmlType.F32), warmMillis));
+            Map<String, Double> mm = new LinkedHashMap<>();
+            for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) {
+                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mm.put(t.name(), matmulGflops(pool, c, warmMillis)));
+            }
+            out.put("matmul_gflops_by_type", mm);
+            out.put("call_us", callMicros(pool, warmMillis));
         }
         return out;
     }
@@ -103,10 +109,20 @@ public final class Calibration {
 
     /** The hardware a calibration file describes for a given thread count (null: the count it was run with). */
     public static HardwareSpec spec(JsonNode n, Integer threads) {
+        return spec(n, threads, null);
+    }
+
+    /**
+     * As {@link #spec(JsonNode, Integer)}, with the compute peak of {@code type}'s batched kernel where it was measured
+     * (prefill of a Q4_0 model runs the Q4_0 matmul, not the F32 one).
+     */
+    public static HardwareSpec spec(JsonNode n, Integer threads, String type) {
         JsonNode t = forThreads(n, threads);
         double stream = t.path("stream_read_gbs").asDouble();
         int cores = threads != null ? threads : n.path("threads").asInt(n.path("cores").asInt(1));
-        double gflops = t.path("matmul_gflops").asDouble(10) / Math.max(1, cores);
+        JsonNode byType = type == null ? null : t.path("matmul_gflops_by_type").path(baseType(type));
+        double total = byType != null && byType.isNumber() ? byType.asDouble() : t.path("matmul_gflops").asDouble(10);
+        double gflops = total / Math.max(1, cores);
         long ram = n.path("ram_bytes").asLong(8L << 30);
         HardwareCatalog.register(new Hardware.Cpu("this", 1, cores, stream, ram, gflops, false, 0,
                 "measured by jmoe calibrate at " + n.path("measured").asText()));
@@ -135,12 +151,17 @@ public final class Calibration {
         double best = 0;
         for (JsonNode v : t.path("matvec_gbs")) best = Math.max(best, v.asDouble());
         if (type != null) {
-            String base = type.toUpperCase(java.util.Locale.ROOT).replaceAll("_[SML]$", "");
-            JsonNode v = t.path("matvec_gbs").path(base);
+            JsonNode v = t.path("matvec_gbs").path(baseType(type));
             if (v.isNumber()) best = v.asDouble();
         }
         Efficiency base = Efficiency.profile("jmoe");
-        return best > 0 && stream > 0 ? base.withCpu(Math.min(1.0, best / stream), 1.0, "measured by jmoe calibrate") : base;
+        double callMs = t.path("call_us").isNumber() ? t.path("call_us").asDouble() / 1e3 : base.cpuCallMs();
+        return best > 0 && stream > 0 ? base.withCpu(Math.min(1.0, best / stream), 1.0, callMs, "measured by jmoe calibrate") : base;
+    }
+
+    /** The ggml type a mix is named for: {@code Q4_K_M} → {@code Q4_K}. */
+    static String baseType(String type) {
+        return type.toUpperCase(java.util.Locale.ROOT).replaceAll("_[SML]$", "");
     }
 
     /** Best of 5 passes summing longs over {@code bytes} (allocated in a shared arena: the pool's threads read it). */
@@ -167,22 +188,61 @@ public final class Calibration {
         }
     }
 
-    static double matvec(Parallel pool, Codec c, long weightBytes) {
-        int cols = 4096;
+    /**
+     * Runs {@code body} for {@code millis} ({@code --warmup-ms}, half a second by default) so that C2 has compiled the
+     * kernels it uses: measuring a 256 MB product in 4 passes before that times the interpreter and C1, not the kernels.
+     */
+    private static void warm(Runnable body, long millis) {
+        body.run();
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (System.nanoTime() < end) body.run();
+    }
+
+    /** A weight of {@code rows × cols} of codec c in arena a: one quantized random row copied (only the bytes matter). */
+    private static Matrix weight(Arena a, Codec c, int cols, int rows, long seed) {
         long rowBytes = c.type().bytesFor(cols);
-        int rows = (int) Math.max(64, weightBytes / rowBytes);
+        MemorySegment w = a.allocate(rowBytes * rows, 64);
+        float[] row = new float[cols];
+        Random rnd = new Random(seed);
+        for (int i = 0; i < cols; i++) row[i] = (float) rnd.nextGaussian();
+        c.quantize(row, 0, w, 0, cols);
+        for (int r = 1; r < rows; r++) MemorySegment.copy(w, 0, w, r * rowBytes, rowBytes);
+        return new Matrix("calibration", c.type(), c, w, cols, rows);
+    }
+
+    /**
+     * Median time of a tiny product (64 × 256 F32: 64 KB, in L2) — what every matrix product pays to reach the pool's
+     * threads and join them, whatever its size.
+     */
+    static double callMicros(Parallel pool, long warmMillis) {
         try (Arena a = Arena.ofShared()) {
-            MemorySegment w = a.allocate(rowBytes * rows, 64);
-            float[] row = new float[cols];
-            Random rnd = new Random(1);
-            for (int i = 0; i < cols; i++) row[i] = (float) rnd.nextGaussian();
-            // quantize one row and copy it: the bytes streamed are what matters, and quantizing 256 MB would take longer
-            // than the measurement
-            c.quantize(row, 0, w, 0, cols);
-            for (int r = 1; r < rows; r++) MemorySegment.copy(w, 0, w, r * rowBytes, rowBytes);
-            Matrix m = new Matrix("calibration", c.type(), c, w, cols, rows);
+            Matrix m = weight(a, Codecs.of(GgmlType.F32), 256, 64, 3);
             MatVec mv = new MatVec(pool);
-            float[] x = row.clone(), y = new float[rows];
+            float[] x = new float[256], y = new float[64];
+            warm(() -> mv.matvec(m, x, y), warmMillis);
+            long[] t = new long[2001];
+            for (int i = 0; i < t.length; i++) {
+                long t0 = System.nanoTime();
+                mv.matvec(m, x, y);
+                t[i] = System.nanoTime() - t0;
+            }
+            java.util.Arrays.sort(t);
+            return t[t.length / 2] / 1e3;
+        }
+    }
+
+    /** Best of 4 passes over a {@code weightBytes} weight of codec c (4096 columns), after warming its kernel. */
+    static double matvec(Parallel pool, Codec c, long weightBytes, long warmMillis) {
+        int cols = 4096;
+        int rows = (int) Math.max(64, weightBytes / c.type().bytesFor(cols));
+        try (Arena a = Arena.ofShared()) {
+            Matrix m = weight(a, c, cols, rows, 1);
+            Matrix small = weight(a, c, cols, 64, 1);
+            MatVec mv = new MatVec(pool);
+            float[] x = new float[cols], y = new float[rows];
+            Random rnd = new Random(1);
+            for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
+            warm(() -> mv.matvec(small, x, y), warmMillis);
             double best = 0;
             for (int rep = 0; rep < 4; rep++) {
                 long t0 = System.nanoTime();
@@ -193,16 +253,19 @@ public final class Calibration {
         }
     }
 
-    static double matmulGflops(Parallel pool) {
-        Codec c = Codecs.of(GgmlType.F32);
-        int cols = 1024, rows = 1024, tok = 32;
+    /**
+     * GFLOP/s of a 32-token batched product over a 1024 × 4096 weight of codec c (in cache: what prefill's compute
+     * reaches with that weight type), after warming its kernel.
+     */
+    static double matmulGflops(Parallel pool, Codec c, long warmMillis) {
+        int cols = 4096, rows = 1024, tok = 32;
         try (Arena a = Arena.ofShared()) {
-            MemorySegment w = a.allocate(4L * cols * rows, 64);
+            Matrix m = weight(a, c, cols, rows, 2);
             float[] x = new float[cols * tok], y = new float[rows * tok];
             Random rnd = new Random(2);
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-            Matrix m = new Matrix("calibration", GgmlType.F32, c, w, cols, rows);
             MatVec mv = new MatVec(pool);
+            warm(() -> mv.matmul(m, x, tok, y), warmMillis);
             double best = 0;
             for (int rep = 0; rep < 4; rep++) {
                 long t0 = System.nanoTime();

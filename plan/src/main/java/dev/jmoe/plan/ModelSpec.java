@@ -65,6 +65,26 @@ public record ModelSpec(String name, String architecture, String quant, int nLay
         return b;
     }
 
+    /**
+     * Matrix products a forward pass dispatches outside the routed experts: every 2-D weight but the embeddings
+     * (one row is copied, not multiplied) and the MTP layer.
+     */
+    public int denseProducts() {
+        int n = 0;
+        for (TensorSpec t : tensors) {
+            if (t.dims().length >= 2 && t.role() != Role.EMBED && t.role() != Role.MTP && t.role() != Role.ROUTED_EXPERT) n++;
+        }
+        return n;
+    }
+
+    /** Products one selected routed expert costs in one MoE layer: gate, up, down (2 with a fused gate_up). */
+    public int productsPerExpert() {
+        int moe = moeLayers();
+        if (moe == 0) return 0;
+        long n = tensors.stream().filter(t -> t.role() == Role.ROUTED_EXPERT).count();
+        return (int) Math.max(1, n / moe);
+    }
+
     /** Parameters a token multiplies with ({@code k} routed experts per MoE layer): 2× this is its FLOPs. */
     public double activeParameters(int k) {
         double p = 0;

@@ -70,6 +70,11 @@ public final class Placement {
         return expertFraction.get(t);
     }
 
+    /** Share of the non-expert weights (attention, dense FFN, shared experts, head) placed on tier t. */
+    public double denseFraction(Tier t) {
+        return denseFraction.get(t);
+    }
+
     /** Bytes over capacity on a tier (0 when it fits); the disk tier never overflows. */
     public long shortfall(Tier t) {
         if (t == Tier.DISK) return 0;

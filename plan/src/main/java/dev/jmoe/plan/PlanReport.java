@@ -95,6 +95,10 @@ public final class PlanReport {
         Hardware.Cpu c = node.cpu();
         sb.append(String.format(Locale.ROOT, "  RAM: %.1f GB/s over %d socket(s), efficiency %.2f, socket scaling %.2f; CPU %d cores × %.0f GFLOP/s × %.2f%n",
                 c.bandwidthGBs(), c.sockets(), e.cpuBw(), e.socketScaling(), c.cores(), c.gflopsPerCore(), e.cpuCompute()));
+        if (e.cpuCallMs() > 0) {
+            sb.append(String.format(Locale.ROOT, "  CPU products per decode step: %.0f × %.1f µs to dispatch each (thread pool hand-off and join)%n",
+                    Planner.cpuProducts(r, p.placement(), 1, false), e.cpuCallMs() * 1e3));
+        }
         for (Prediction d : p.decode()) {
             sb.append(String.format(Locale.ROOT, "  decode batch %d: step = %s = %.1f ms → %s tok/s%n", d.batch(), parts(d), d.stepMs(), fmt(d.tokensPerSecond())));
         }

@@ -151,6 +151,22 @@ public final class Planner {
         return nExpert * (1 - Math.pow(1 - (double) k / nExpert, b));
     }
 
+    /** jmoe's prefill micro-batch: each chunk of this many tokens dispatches every product once. */
+    static final int CPU_MICRO_BATCH = 32;
+
+    /**
+     * Matrix products computed on the CPU in one step (each pays {@link Efficiency#cpuCallMs}): the CPU's share of the
+     * dense products plus 3 per distinct expert per MoE layer held in RAM or on disk, once per micro-batch in prefill.
+     */
+    static double cpuProducts(PlanRequest r, Placement p, int b, boolean prefill) {
+        ModelSpec m = r.model();
+        int chunks = prefill ? (b + CPU_MICRO_BATCH - 1) / CPU_MICRO_BATCH : 1;
+        int perChunk = prefill ? Math.min(b, CPU_MICRO_BATCH) : b;
+        double cpuExperts = p.expertFraction(Tier.RAM) + p.expertFraction(Tier.DISK);
+        double experts = m.moeLayers() * distinctExperts(m.nExpert(), r.expertsPerToken(), perChunk) * m.productsPerExpert() * cpuExperts;
+        return chunks * (m.denseProducts() * p.denseFraction(Tier.RAM) + experts) / stages(r);
+    }
+
     static Prediction step(PlanRequest r, Placement p, int b, boolean prefill) {
         ModelSpec m = r.model();
         Hardware.Node node = r.cluster().first();
@@ -217,7 +233,8 @@ public final class Planner {
             else parts.merge(what.equals("PCIe") ? "PCIe transfer" : what + " bandwidth", memMs, Double::sum);
         }
         double expertCalls = p.expertFraction(Tier.GPU) * moeLayers / (double) n * distinctExperts(m.nExpert(), k, b) * 3;
-        double fixed = e.layerOverheadMs() * m.nLayer() / n + expertCalls * e.gpuExpertCallMs();
+        double fixed = e.layerOverheadMs() * m.nLayer() / n + expertCalls * e.gpuExpertCallMs()
+                + cpuProducts(r, p, b, prefill) * e.cpuCallMs();
         if (fixed > 0) parts.put("fixed per-step overhead", fixed);
         // the n identical stages run one after another for one token stream, then the hidden state hops on
         Map<String, Double> scaled = new LinkedHashMap<>();

@@ -37,7 +37,7 @@ public final class ThisMachine {
     /** Predicted tok/s of llama-bench's test: prefill of {@code nPrompt} tokens, or {@code nGen} decodes when nPrompt is 0. */
     public double predict(Path gguf, int nPrompt, int nGen, int threads) {
         ModelSpec m = ModelSpecs.fromGguf(gguf);
-        PlanRequest r = new PlanRequest(m, Calibration.spec(calibration, threads).build(), Policy.parse("cpu-only"),
+        PlanRequest r = new PlanRequest(m, Calibration.spec(calibration, threads, m.quant()).build(), Policy.parse("cpu-only"),
                 Math.max(1, nPrompt + nGen), "f32", 0, List.of(1), Math.max(1, nPrompt),
                 Calibration.efficiency(calibration, threads, m.quant()), false);
         PlanResult p = Planner.plan(r);

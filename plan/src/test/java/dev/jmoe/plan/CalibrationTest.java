@@ -12,10 +12,12 @@ class CalibrationTest {
     @Test
     @SuppressWarnings("unchecked")
     void measuresSavesAndBecomesHardware(@TempDir Path tmp) throws Exception {
-        Map<String, Object> m = Calibration.measure(2, tmp, 16L << 20, 4L << 20); // 2 threads: the pool's threads read the buffers
+        Map<String, Object> m = Calibration.measure(2, tmp, 16L << 20, 4L << 20, 5); // 2 threads: the pool's threads read the buffers
         assertThat((Double) m.get("stream_read_gbs")).isPositive();
         assertThat((Map<String, Double>) m.get("matvec_gbs")).containsKey("Q8_0").allSatisfy((k, v) -> assertThat(v).isPositive());
         assertThat((Double) m.get("matmul_gflops")).isPositive();
+        assertThat((Map<String, Double>) m.get("matmul_gflops_by_type")).containsKeys("Q8_0", "Q4_0").allSatisfy((k, v) -> assertThat(v).isPositive());
+        assertThat((Double) m.get("call_us")).isPositive();
         Path f = tmp.resolve("hardware.json");
         Calibration.save(m, f);
         HardwareSpec hs = HardwareFile.read(f);
@@ -25,6 +27,7 @@ class CalibrationTest {
         Efficiency e = Calibration.efficiency(new ObjectMapper().readTree(f.toFile()));
         assertThat(e.cpuBw()).isBetween(0.0, 1.0);
         assertThat(e.source()).contains("calibrate");
+        assertThat(e.cpuCallMs()).isEqualTo((Double) m.get("call_us") / 1e3);
     }
 
     @Test
