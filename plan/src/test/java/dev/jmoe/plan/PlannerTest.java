@@ -103,6 +103,25 @@ class PlannerTest {
     }
 
     @Test
+    void cpuProductsCountDenseMatricesAndThreePerSelectedExpert() {
+        ModelSpec m = ModelCatalog.spec("deepseek-v3", "q4_k_m");
+        // per layer: q_a, q_b, kv_a_mqa, k_b, v_b, output (6); 3 dense FFN layers × 3, 58 MoE layers × (router + 3 shared);
+        // plus the LM head
+        assertThat(m.denseProducts()).isEqualTo(61 * 6 + 3 * 3 + 58 * 4 + 1);
+        assertThat(m.productsPerExpert()).isEqualTo(3);
+        PlanResult cpu = plan(m, HardwareSpec.of(null, "epyc-9654", "768G"), "cpu-only", "jmoe");
+        double decode = Planner.cpuProducts(cpu.request(), cpu.placement(), 1, false);
+        assertThat(decode).isCloseTo(m.denseProducts() + 58 * 8 * 3, within(1e-6));
+        // prefill: each 32-token micro-batch dispatches every product once, over the experts it touches
+        double prefill = Planner.cpuProducts(cpu.request(), cpu.placement(), 64, true);
+        assertThat(prefill).isCloseTo(2 * (m.denseProducts() + 58 * Planner.distinctExperts(256, 8, 32) * 3), within(1e-6));
+        // a GPU holding everything dispatches nothing on the CPU, and the per-product cost shows in the step time
+        PlanResult gpu = plan(m, HardwareSpec.of("8x h200", "epyc-9654", "768G"), "all-gpu", "jmoe");
+        assertThat(Planner.cpuProducts(gpu.request(), gpu.placement(), 1, false)).isZero();
+        assertThat(cpu.decode(1).partsMs()).containsKey("fixed per-step overhead");
+    }
+
+    @Test
     void unknownNamesListCloseMatches() {
         assertThatThrownBy(() -> ModelCatalog.config("deepseek-v4")).hasMessageContaining("did you mean deepseek-v3");
         assertThatThrownBy(() -> HardwareCatalog.gpu("rtx4080")).hasMessageContaining("rtx4090");
