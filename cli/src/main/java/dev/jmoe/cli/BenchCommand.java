@@ -26,7 +26,21 @@ public final class BenchCommand implements Callable<Integer> {
         Double predict(Path file, dev.jmoe.model.ModelInfo info, int nPrompt, int nGen, int threads);
     }
 
+    /** Weight bytes a decode token reads in a model file with k experts per token; null when unknown. */
+    interface Traffic {
+        Double bytesPerToken(Path file, Integer experts);
+    }
+
     Backend backend = Backends.DEFAULT;
+    /** From the GGUF header through the planner's per-tensor sizes; a header the planner can't size shows no GB/s. */
+    Traffic traffic = (file, k) -> {
+        try {
+            dev.jmoe.plan.ModelSpec m = dev.jmoe.plan.ModelSpecs.fromGguf(file);
+            return m.bytesPerToken(k != null ? k : m.nExpertUsed());
+        } catch (RuntimeException e) {
+            return null;
+        }
+    };
     /** The planner's prediction for this machine, when `jmoe calibrate` has measured it. */
     Predictor predictor = dev.jmoe.plan.ThisMachine.load()
             .<Predictor>map(tm -> (file, info, p, n, threads) -> tm.predict(file, p, n, threads)).orElse(null);
@@ -82,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (Path m : models) {
             if (!Files.isRegularFile(m)) throw new IllegalArgumentException("model file not found: " + m);
         }
-        BenchPrinter printer = BenchPrinter.of(output, spec.commandLine().getOut(), predictor != null);
+        BenchPrinter printer = BenchPrinter.of(output, spec.commandLine().getOut(), predictor != null, traffic != null);
         boolean[] started = {false};        // the header waits for the first row, so a load error prints alone
         java.util.function.Consumer<BenchResult> emit = r -> {
             if (!started[0]) printer.header();
@@ -92,13 +106,14 @@ public final class BenchCommand implements Callable<Integer> {
         for (Path m : models) {
             for (int t : ts) {
                 LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, 1), t, experts, cacheType);
+                Double bytes = traffic == null ? null : traffic.bytesPerToken(m, experts);
                 try (LanguageModel lm = backend.load(req)) {
                     Bench bench = new Bench(lm, seed);
                     for (int p : pp) {
-                        if (p > 0) emit.accept(result(m, lm, t, p, 0, maxP, bench.prefill(p, reps, !noWarmup)));
+                        if (p > 0) emit.accept(result(m, lm, t, p, 0, maxP, bench.prefill(p, reps, !noWarmup), bytes));
                     }
                     for (int n : tg) {
-                        if (n > 0) emit.accept(result(m, lm, t, 0, n, maxP, bench.decode(n, reps, !noWarmup)));
+                        if (n > 0) emit.accept(result(m, lm, t, 0, n, maxP, bench.decode(n, reps, !noWarmup), bytes));
                     }
                 }
             }
@@ -107,9 +122,9 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int batch, long[] samples) {
+    private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int batch, long[] samples, Double bytes) {
         Double predicted = predictor == null ? null : predictor.predict(file, lm.info(), p, n, threads);
         return new BenchResult(file.toString(), lm.info(), threads, p, n, Math.max(batch, 1), cacheType, samples,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), predicted);
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), predicted, bytes);
     }
 }

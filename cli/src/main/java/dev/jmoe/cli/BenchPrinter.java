@@ -15,23 +15,25 @@ import java.util.Map;
 /**
  * llama-bench's output formats (tools/llama-bench/llama-bench.cpp): a markdown table
  * ({@code | model | size | params | backend | threads | test | t/s |}, t/s as "mean ± sd"), a JSON array of objects and
- * CSV with llama-bench's field names. The planner's prediction gets a column only when a planner supplies one.
+ * CSV with llama-bench's field names. Two additions get columns when known: the weight GB/s a tg test read (bytes per
+ * token from the file's header × t/s) and the planner's prediction.
  */
 abstract class BenchPrinter {
 
     final PrintWriter out;
-    final boolean withPrediction;
+    final boolean withPrediction, withTraffic;
 
-    BenchPrinter(PrintWriter out, boolean withPrediction) {
+    BenchPrinter(PrintWriter out, boolean withPrediction, boolean withTraffic) {
         this.out = out;
         this.withPrediction = withPrediction;
+        this.withTraffic = withTraffic;
     }
 
-    static BenchPrinter of(String format, PrintWriter out, boolean withPrediction) {
+    static BenchPrinter of(String format, PrintWriter out, boolean withPrediction, boolean withTraffic) {
         return switch (format.toLowerCase(Locale.ROOT)) {
-            case "md", "markdown" -> new Markdown(out, withPrediction);
-            case "json" -> new Json(out, withPrediction);
-            case "csv" -> new Csv(out, withPrediction);
+            case "md", "markdown" -> new Markdown(out, withPrediction, withTraffic);
+            case "json" -> new Json(out, withPrediction, withTraffic);
+            case "csv" -> new Csv(out, withPrediction, withTraffic);
             default -> throw new IllegalArgumentException("unknown -o format '" + format + "': use md, json or csv");
         };
     }
@@ -65,6 +67,10 @@ abstract class BenchPrinter {
         m.put("stddev_ns", r.stdevNs());
         m.put("avg_ts", r.avgTs());
         m.put("stddev_ts", r.stdevTs());
+        if (withTraffic) {
+            m.put("bytes_per_token", r.bytesPerToken());
+            m.put("read_gbs", r.readGbs());
+        }
         if (withPrediction) m.put("predicted_ts", r.predictedTs());
         return m;
     }
@@ -91,8 +97,8 @@ abstract class BenchPrinter {
         private final List<String> names = new ArrayList<>();
         private final List<Integer> widths = new ArrayList<>();   // negative: left-aligned, as llama-bench
 
-        Markdown(PrintWriter out, boolean withPrediction) {
-            super(out, withPrediction);
+        Markdown(PrintWriter out, boolean withPrediction, boolean withTraffic) {
+            super(out, withPrediction, withTraffic);
             add("model", -30);
             add("size", 10);
             add("params", 10);
@@ -100,6 +106,7 @@ abstract class BenchPrinter {
             add("threads", 7);
             add("test", 15);
             add("t/s", 20);
+            if (withTraffic) add("GB/s", 8);
             if (withPrediction) add("plan t/s", 10);
         }
 
@@ -127,6 +134,7 @@ abstract class BenchPrinter {
             List<String> v = new ArrayList<>(List.of(r.modelType(), Units.modelSize(r.info().fileBytes()),
                     Units.params(r.info().parameters()), BACKEND, Integer.toString(r.threads()), r.testName(),
                     String.format(Locale.ROOT, "%.2f ± %.2f", r.avgTs(), r.stdevTs())));
+            if (withTraffic) v.add(r.readGbs() == null ? "" : String.format(Locale.ROOT, "%.1f", r.readGbs()));
             if (withPrediction) {
                 v.add(r.predictedTs() == null ? "" : String.format(Locale.ROOT, "%.2f", r.predictedTs()));
             }
@@ -152,8 +160,8 @@ abstract class BenchPrinter {
         private final ObjectMapper mapper = new ObjectMapper();
         private boolean first = true;
 
-        Json(PrintWriter out, boolean withPrediction) {
-            super(out, withPrediction);
+        Json(PrintWriter out, boolean withPrediction, boolean withTraffic) {
+            super(out, withPrediction, withTraffic);
         }
 
         @Override
@@ -185,8 +193,8 @@ abstract class BenchPrinter {
     static final class Csv extends BenchPrinter {
         private boolean headerDone;
 
-        Csv(PrintWriter out, boolean withPrediction) {
-            super(out, withPrediction);
+        Csv(PrintWriter out, boolean withPrediction, boolean withTraffic) {
+            super(out, withPrediction, withTraffic);
         }
 
         @Override

@@ -9,10 +9,12 @@ import java.util.Locale;
 /**
  * One llama-bench row: a model, a thread count, a test (pp N or tg N) and its timed samples.
  *
- * @param predictedTs the planner's prediction for this test, or null (no planner yet)
+ * @param predictedTs   the planner's prediction for this test, or null (no calibration)
+ * @param bytesPerToken weight bytes one decode token reads (from the file's header), or null (unknown)
  */
 record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, int nGen, int nBatch,
-                   CacheType cacheType, long[] samplesNs, String testTime, Double predictedTs) {
+                   CacheType cacheType, long[] samplesNs, String testTime, Double predictedTs,
+                   Double bytesPerToken) {
 
     int nTokens() {
         return nPrompt + nGen;
@@ -41,6 +43,11 @@ record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, i
 
     double stdevTs() {
         return Bench.stdev(samplesTs());
+    }
+
+    /** GB/s of weights a tg test read (bytes per token × t/s); null for prefill or when the bytes are unknown. */
+    Double readGbs() {
+        return nPrompt == 0 && nGen > 0 && bytesPerToken != null ? bytesPerToken * avgTs() / 1e9 : null;
     }
 
     long avgNs() {

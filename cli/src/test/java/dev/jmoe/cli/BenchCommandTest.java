@@ -117,6 +117,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void decodeRowsShowTheWeightBandwidthTheyReached() throws Exception {
+        CliRun r = CliRun.run(backend, null, (file, k) -> 2e9, "bench", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1");
+        List<String> lines = r.out().lines().toList();
+        assertThat(cells(lines.get(0))).endsWith("t/s", "GB/s");
+        assertThat(cells(lines.get(2)).getLast()).isEmpty(); // pp
+        double ts = Double.parseDouble(cells(lines.get(3)).get(6).split(" ")[0]);
+        assertThat(Double.parseDouble(cells(lines.get(3)).getLast())).isCloseTo(2 * ts, org.assertj.core.api.Assertions.within(0.05 + 0.001 * ts));
+        JsonNode arr = new ObjectMapper().readTree(CliRun.run(backend, null, (file, k) -> 2e9, "bench", "-m", a, "-p", "0",
+                "-n", "2", "-r", "1", "-t", "1", "-o", "json").out());
+        JsonNode tg = arr.get(0);
+        assertThat(tg.get("bytes_per_token").asDouble()).isEqualTo(2e9);
+        assertThat(tg.get("read_gbs").asDouble()).isCloseTo(2 * tg.get("avg_ts").asDouble(), org.assertj.core.api.Assertions.within(1e-9 * tg.get("avg_ts").asDouble()));
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         assertError("jmoe bench: nothing to measure: -p and -n are both 0", "-p", "0", "-n", "0");
         assertError("jmoe bench: -r must be >= 1, got 0", "-r", "0");

@@ -8,6 +8,11 @@ import picocli.CommandLine;
 record CliRun(int exit, String out, String err) {
 
     static CliRun run(FakeBackend backend, BenchCommand.Predictor predictor, String... args) {
+        return run(backend, predictor, null, args);
+    }
+
+    /** With a fake backend, bench's prediction and traffic columns come only from what the test passes (null: none). */
+    static CliRun run(FakeBackend backend, BenchCommand.Predictor predictor, BenchCommand.Traffic traffic, String... args) {
         CommandLine cl = Main.commandLine();
         BenchCommand bench = (BenchCommand) cl.getSubcommands().get("bench").getCommand();
         if (backend != null) {     // null: keep the real Backends.DEFAULT
@@ -15,6 +20,7 @@ record CliRun(int exit, String out, String err) {
             bench.backend = backend;
         }
         bench.predictor = predictor;
+        if (backend != null) bench.traffic = traffic;
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));

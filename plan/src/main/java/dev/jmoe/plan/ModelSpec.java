@@ -66,6 +66,14 @@ public record ModelSpec(String name, String architecture, String quant, int nLay
     }
 
     /**
+     * Weight bytes one decode token reads: {@link #denseBytesPerStep()} plus {@code k} routed experts in every MoE layer
+     * (the KV cache, a few KB per position, is left out).
+     */
+    public double bytesPerToken(int k) {
+        return denseBytesPerStep() + (nExpert == 0 ? 0 : (double) bytes(Role.ROUTED_EXPERT) * k / nExpert);
+    }
+
+    /**
      * Matrix products a forward pass dispatches outside the routed experts: every 2-D weight but the embeddings
      * (one row is copied, not multiplied) and the MTP layer.
      */

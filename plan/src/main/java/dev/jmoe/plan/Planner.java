@@ -151,8 +151,11 @@ public final class Planner {
         return nExpert * (1 - Math.pow(1 - (double) k / nExpert, b));
     }
 
-    /** jmoe's prefill micro-batch: each chunk of this many tokens dispatches every product once. */
-    static final int CPU_MICRO_BATCH = 32;
+    /**
+     * Prefill micro-batch: each chunk of this many tokens dispatches every product once. llama.cpp's default ubatch;
+     * llama-bench's and {@code jmoe bench}'s pp tests up to 512 tokens run as one batch.
+     */
+    static final int CPU_MICRO_BATCH = 512;
 
     /**
      * Matrix products computed on the CPU in one step (each pays {@link Efficiency#cpuCallMs}): the CPU's share of the

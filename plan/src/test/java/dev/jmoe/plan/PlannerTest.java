@@ -112,9 +112,9 @@ class PlannerTest {
         PlanResult cpu = plan(m, HardwareSpec.of(null, "epyc-9654", "768G"), "cpu-only", "jmoe");
         double decode = Planner.cpuProducts(cpu.request(), cpu.placement(), 1, false);
         assertThat(decode).isCloseTo(m.denseProducts() + 58 * 8 * 3, within(1e-6));
-        // prefill: each 32-token micro-batch dispatches every product once, over the experts it touches
-        double prefill = Planner.cpuProducts(cpu.request(), cpu.placement(), 64, true);
-        assertThat(prefill).isCloseTo(2 * (m.denseProducts() + 58 * Planner.distinctExperts(256, 8, 32) * 3), within(1e-6));
+        // prefill: each 512-token micro-batch dispatches every product once, over the experts it touches
+        double prefill = Planner.cpuProducts(cpu.request(), cpu.placement(), 1024, true);
+        assertThat(prefill).isCloseTo(2 * (m.denseProducts() + 58 * Planner.distinctExperts(256, 8, 512) * 3), within(1e-6));
         // a GPU holding everything dispatches nothing on the CPU, and the per-product cost shows in the step time
         PlanResult gpu = plan(m, HardwareSpec.of("8x h200", "epyc-9654", "768G"), "all-gpu", "jmoe");
         assertThat(Planner.cpuProducts(gpu.request(), gpu.placement(), 1, false)).isZero();
