@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# jmoe bench beside llama.cpp's llama-bench: same files, same thread counts, same tests, one run (the engine issue's
+# speed check). Both use an F16 KV cache (llama.cpp's default) and no flash attention.
+# Needs a llama-bench binary: LLAMA_BENCH=/path/to/llama-bench (how to build one: README, "Development").
+# Usage: dev/vs-llamacpp.sh MODEL.gguf [MODEL.gguf ...]   env: PP (512) TG (128) REPS (3) THREADS (1,2)
+# Run it on an otherwise idle machine. Raw CSVs are kept in ${OUT:-/tmp/jmoe-vs-llamacpp}.{jmoe,llama}.csv
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ $# -ge 1 ]] || { echo "usage: $0 MODEL.gguf [...]" >&2; exit 2; }
+lb=${LLAMA_BENCH:-}
+[[ -n "$lb" && -x "$lb" ]] || { echo "set LLAMA_BENCH to a llama-bench binary (see README, Development)" >&2; exit 2; }
+models=$(IFS=,; echo "$*")
+out=${OUT:-/tmp/jmoe-vs-llamacpp}
+args=(-m "$models" -p "${PP:-512}" -n "${TG:-128}" -r "${REPS:-3}" -t "${THREADS:-1,2}" -o csv)
+./jmoe bench "${args[@]}" --cache-type f16 > "$out.jmoe.csv"
+"$lb" "${args[@]}" -fa 0 > "$out.llama.csv" 2> "$out.llama.log"
+python3 - "$out.jmoe.csv" "$out.llama.csv" <<'PY'
+import csv, os, sys
+def load(path):
+    rows = {}
+    for r in csv.DictReader(open(path)):
+        test = "pp%s" % r["n_prompt"] if int(r["n_prompt"]) > 0 else "tg%s" % r["n_gen"]
+        rows[(os.path.basename(r["model_filename"]), int(r["n_threads"]), test)] = r
+    return rows
+j, l = load(sys.argv[1]), load(sys.argv[2])
+print("| file | threads | test | jmoe t/s | llama.cpp t/s | jmoe ÷ llama.cpp | jmoe weight GB/s |")
+print("|---|---|---|---|---|---|---|")
+for key in sorted(j, key=lambda k: (k[0], k[1], k[2][:2] != "pp", k[2])):
+    a = j[key]; b = l.get(key)
+    jt = float(a["avg_ts"]); lt = float(b["avg_ts"]) if b else float("nan")
+    gbs = a.get("read_gbs") or ""
+    print("| %s | %d | %s | %.2f ± %.2f | %s | %s | %s |" % (key[0], key[1], key[2], jt, float(a["stddev_ts"]),
+          "%.2f ± %.2f" % (lt, float(b["stddev_ts"])) if b else "n/a", "%.2f" % (jt / lt) if b else "n/a",
+          "%.1f" % float(gbs) if gbs else ""))
+PY
