@@ -9,24 +9,25 @@ import dev.jmoe.tensor.Parallel;
  */
 final class GqaAttention {
     final int nHead, nKv, headDim;
-    private final float[] k, v;     // [ctx, n_kv * head_dim], F32 cache (else null)
+    private final float[] k, v;     // [rows, n_kv * head_dim], F32 cache (else null); rows: all slots' positions
     private final short[] k16, v16; // the same in F16 half bits, F16 cache (else null)
     private final float[][] qh;     // per worker: one query head rounded to F16
     private final HeadWorkers hw;
     private final Parallel.Range task = this::work;
 
     private float[] q, out;
-    private int n, pos0;
+    private int[] pos, row;
+    private int n;
     private float kqScale;
 
     /** @param f16 cache in F16 (queries and probabilities rounded to F16, as ggml's F16 mul_mat does) */
-    GqaAttention(int nHead, int nKv, int headDim, int contextLength, boolean f16, HeadWorkers hw) {
+    GqaAttention(int nHead, int nKv, int headDim, int cacheRows, boolean f16, HeadWorkers hw) {
         if (nKv < 1 || nHead % nKv != 0) throw new ModelFormatException("head count " + nHead + " is not a multiple of the KV head count " + nKv);
         this.nHead = nHead;
         this.nKv = nKv;
         this.headDim = headDim;
         int kvDim = nKv * headDim;
-        int size = Math.multiplyExact(contextLength, kvDim);
+        int size = Math.multiplyExact(cacheRows, kvDim);
         this.k = f16 ? null : new float[size];
         this.v = f16 ? null : new float[size];
         this.k16 = f16 ? new short[size] : null;
@@ -39,33 +40,40 @@ final class GqaAttention {
         return k != null ? 4L * (k.length + v.length) : 2L * (k16.length + v16.length);
     }
 
-    /** Appends {@code n} tokens' roped keys and values ([n, n_kv * head_dim] each) at position pos0. */
-    void store(float[] kNew, float[] vNew, int n, int pos0) {
+    /** Stores token t's roped key and value ([n, n_kv * head_dim] each) in cache row {@code row[t]}. */
+    void store(float[] kNew, float[] vNew, int n, int[] row) {
         int kvDim = nKv * headDim;
-        if (k != null) {
-            System.arraycopy(kNew, 0, k, pos0 * kvDim, n * kvDim);
-            System.arraycopy(vNew, 0, v, pos0 * kvDim, n * kvDim);
-        } else {
-            for (int i = 0; i < n * kvDim; i++) {
-                k16[pos0 * kvDim + i] = Float.floatToFloat16(kNew[i]);
-                v16[pos0 * kvDim + i] = Float.floatToFloat16(vNew[i]);
+        for (int t = 0; t < n; t++) {
+            int dst = row[t] * kvDim, src = t * kvDim;
+            if (k != null) {
+                System.arraycopy(kNew, src, k, dst, kvDim);
+                System.arraycopy(vNew, src, v, dst, kvDim);
+            } else {
+                for (int i = 0; i < kvDim; i++) {
+                    k16[dst + i] = Float.floatToFloat16(kNew[src + i]);
+                    v16[dst + i] = Float.floatToFloat16(vNew[src + i]);
+                }
             }
         }
     }
 
     /**
      * @param q   [n, n_head * head_dim] roped queries
+     * @param pos [n] each token's position in its sequence; it attends over cache rows {@code row[t] − pos[t] .. row[t]}
      * @param out [n, n_head * head_dim]
      */
-    void attend(float[] q, int n, int pos0, float kqScale, float[] out) {
+    void attend(float[] q, int n, int[] pos, int[] row, float kqScale, float[] out) {
         this.q = q;
         this.n = n;
-        this.pos0 = pos0;
+        this.pos = pos;
+        this.row = row;
         this.kqScale = kqScale;
         this.out = out;
         hw.pool.run(hw.workers, task);
         this.q = null;
         this.out = null;
+        this.pos = null;
+        this.row = null;
     }
 
     private void work(int from, int to) {
@@ -78,18 +86,18 @@ final class GqaAttention {
         float[] sc = hw.scores[w];
         int kvDim = nKv * headDim, kvh = h / (nHead / nKv), qDim = nHead * headDim;
         for (int t = 0; t < n; t++) {
-            int len = pos0 + t + 1, q0 = t * qDim + h * headDim;
+            int len = pos[t] + 1, base = (row[t] - pos[t]) * kvDim + kvh * headDim, q0 = t * qDim + h * headDim;
             java.util.Arrays.fill(out, q0, q0 + headDim, 0f);
             if (k != null) {
-                for (int p = 0; p < len; p++) sc[p] = HeadWorkers.dot(q, q0, k, p * kvDim + kvh * headDim, headDim);
+                for (int p = 0; p < len; p++) sc[p] = HeadWorkers.dot(q, q0, k, base + p * kvDim, headDim);
                 HeadWorkers.softmax(sc, len, kqScale);
-                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], v, p * kvDim + kvh * headDim, out, q0, headDim);
+                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], v, base + p * kvDim, out, q0, headDim);
             } else {
                 float[] qr = qh[w];
                 for (int i = 0; i < headDim; i++) qr[i] = VecOps.roundHalf(q[q0 + i]);
-                for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, k16, p * kvDim + kvh * headDim, headDim);
+                for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, k16, base + p * kvDim, headDim);
                 HeadWorkers.softmax(sc, len, kqScale);
-                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), v16, p * kvDim + kvh * headDim, out, q0, headDim);
+                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), v16, base + p * kvDim, out, q0, headDim);
             }
         }
     }

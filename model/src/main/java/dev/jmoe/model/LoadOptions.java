@@ -14,9 +14,10 @@ import dev.jmoe.tensor.Parallel;
  * @param maxBatch      largest micro-batch of a prefill (longer prompts are split); scratch is sized for it
  * @param checkFinite   throw {@link NonFiniteException} naming layer and tensor when a NaN/Inf appears (slower)
  * @param probe         receives named intermediates (debugging); null = none
+ * @param slots         independent sequences the KV cache holds ({@link LanguageModel#slots()}), each of contextLength
  */
 public record LoadOptions(int contextLength, Parallel pool, int threads, int expertsUsed, CacheType cacheType, int maxBatch,
-                          boolean checkFinite, Probe probe) {
+                          boolean checkFinite, Probe probe, int slots) {
 
     /** Context used when the caller does not choose one and the file's trained context is larger. */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
@@ -41,44 +42,50 @@ public record LoadOptions(int contextLength, Parallel pool, int threads, int exp
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
         if (expertsUsed < 0) throw new IllegalArgumentException("experts must be >= 0, got " + expertsUsed);
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
+        if (slots < 1) throw new IllegalArgumentException("KV slots must be >= 1, got " + slots);
         if (cacheType == null) cacheType = CacheType.F32;
     }
 
     public static LoadOptions defaults() {
-        return new LoadOptions(0, null, 0, 0, CacheType.F32, 32, false, null);
+        return new LoadOptions(0, null, 0, 0, CacheType.F32, 32, false, null, 1);
     }
 
     public LoadOptions withContextLength(int n) {
-        return new LoadOptions(n, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(n, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, slots);
     }
 
     public LoadOptions withPool(Parallel p) {
-        return new LoadOptions(contextLength, p, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, p, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, slots);
     }
 
     /** A pool of n threads created for the model and closed with it (ignored when a pool is given). */
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(contextLength, pool, n, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, pool, n, expertsUsed, cacheType, maxBatch, checkFinite, probe, slots);
     }
 
     public LoadOptions withExpertsUsed(int k) {
-        return new LoadOptions(contextLength, pool, threads, k, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, pool, threads, k, cacheType, maxBatch, checkFinite, probe, slots);
     }
 
     public LoadOptions withCacheType(CacheType t) {
-        return new LoadOptions(contextLength, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe, slots);
     }
 
     public LoadOptions withMaxBatch(int b) {
-        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, b, checkFinite, probe);
+        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, b, checkFinite, probe, slots);
     }
 
     public LoadOptions withCheckFinite(boolean on) {
-        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, maxBatch, on, probe);
+        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, maxBatch, on, probe, slots);
     }
 
     public LoadOptions withProbe(Probe p) {
-        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, p);
+        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, p, slots);
+    }
+
+    /** n KV slots, each of {@link #contextLength()} positions (the cache grows n-fold). */
+    public LoadOptions withSlots(int n) {
+        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, n);
     }
 
     Parallel poolOrCommon() {
