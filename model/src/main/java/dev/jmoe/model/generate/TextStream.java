@@ -8,7 +8,7 @@ import java.util.List;
  * Turns token pieces (byte fragments) into releasable text: holds back an incomplete UTF-8 character, and any tail that
  * could still grow into a stop string, so a stop string is never shown; detects a complete stop string.
  */
-final class TextStream {
+public final class TextStream {
 
     private final Detokenizer detokenizer;
     private final List<String> stops;
@@ -18,17 +18,17 @@ final class TextStream {
     private final StringBuilder released = new StringBuilder();
     private boolean stopped;
 
-    TextStream(Detokenizer detokenizer, List<String> stops) {
+    public TextStream(Detokenizer detokenizer, List<String> stops) {
         this.detokenizer = detokenizer;
         this.stops = stops;
     }
 
     /** True once a stop string completed. */
-    boolean stopped() {
+    public boolean stopped() {
         return stopped;
     }
 
-    String text() {
+    public String text() {
         return released.toString();
     }
 
@@ -36,7 +36,7 @@ final class TextStream {
      * Adds a token's piece (none for an end-of-generation token) and returns the text it releases. With
      * {@code last}, everything held is released (an incomplete character as U+FFFD).
      */
-    String push(int id, boolean render, boolean last) {
+    public String push(int id, boolean render, boolean last) {
         if (render) {
             byte[] piece = detokenizer.tokenBytes(id);
             if (piece != null && piece.length > 0) {

@@ -1,0 +1,189 @@
+package dev.jmoe.server;
+
+import dev.jmoe.model.LanguageModel;
+import dev.jmoe.model.TokenBatch;
+import dev.jmoe.model.generate.TextStream;
+import dev.jmoe.model.tokenizer.Tokenizer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Continuous batching: one engine thread owns the model and, every step, runs one forward pass over all sequences in
+ * the KV slots — one decode token for each sequence that is generating, plus up to {@code prefillChunk} prompt
+ * tokens of sequences still prefilling — so each weight (and each MoE expert any of them routes to) is read once per
+ * step for all of them. Requests wait in a bounded queue and join between steps when a slot is free; a finished or
+ * cancelled sequence frees its slot at once. A sequence's tokens do not depend on its neighbours (the model's forward
+ * is batch-invariant), so greedy requests return the same text alone or beside others.
+ */
+final class Scheduler implements AutoCloseable {
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final ServerMetrics metrics;
+    private final int vocab, prefillChunk;
+    private final ArrayBlockingQueue<Sequence> waiting;
+    private final Sequence[] slot;          // [slots] the sequence in each KV slot, or null
+    private final TokenBatch batch;
+    private final float[] logits;           // [slots, vocab] one row per sequence that sampled this step
+    private final float[] row;              // [vocab] the row handed to a sampler (it edits in place)
+    private final Sequence[] rowOwner;      // [slots]
+    private final AtomicLong ids = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    Scheduler(LanguageModel model, Tokenizer tokenizer, int queue, int prefillChunk, ServerMetrics metrics) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.metrics = metrics;
+        this.vocab = model.vocabSize();
+        this.prefillChunk = prefillChunk;
+        int slots = model.slots();
+        this.waiting = new ArrayBlockingQueue<>(Math.max(1, queue));
+        this.slot = new Sequence[slots];
+        this.batch = new TokenBatch(slots + prefillChunk);
+        this.logits = new float[slots * vocab];
+        this.row = new float[vocab];
+        this.rowOwner = new Sequence[slots];
+        metrics.gauges(waiting::size, this::slotsInUse, slots);
+        this.thread = Thread.ofPlatform().name("jmoe-engine").daemon().start(this::loop);
+    }
+
+    int contextLength() {
+        return model.contextLength();
+    }
+
+    /** Queues a request; 503 when the queue is full or the server is stopping. */
+    Sequence submit(CompletionRequest r) {
+        if (!running) throw new ApiException(503, "server_error", null, "the server is shutting down");
+        TextStream text = new TextStream(id -> tokenizer.tokenToPiece(id, false), r.stop());
+        Sequence s = new Sequence(ids.incrementAndGet(), r, r.sampler().build(vocab), text);
+        if (!waiting.offer(s)) throw new ApiException(503, "server_busy", null, "the request queue is full (" + waiting.size() + " waiting); retry later");
+        return s;
+    }
+
+    /** KV slots holding a sequence (read by the metrics from other threads). */
+    int slotsInUse() {
+        return inUse.get();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                if (!admit()) continue;
+                step();
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException e) {
+                // a failing step (e.g. a NaN with --check-finite) ends the sequences in it, not the server
+                for (int s = 0; s < slot.length; s++) {
+                    if (slot[s] != null) finish(s, new Sequence.Failure(new ApiException(500, "server_error", null, "generation failed: " + e.getMessage())));
+                }
+            }
+        }
+        for (int s = 0; s < slot.length; s++) {
+            if (slot[s] != null) finish(s, new Sequence.Failure(new ApiException(503, "server_error", null, "the server is shutting down")));
+        }
+        for (Sequence w; (w = waiting.poll()) != null; ) w.emit(new Sequence.Failure(new ApiException(503, "server_error", null, "the server is shutting down")));
+    }
+
+    /** Moves waiting requests into free slots; false when nothing is running (after waiting a while for work). */
+    private boolean admit() throws InterruptedException {
+        boolean any = false;
+        for (int s = 0; s < slot.length; s++) {
+            if (slot[s] != null && slot[s].cancelled()) finish(s, null);
+            if (slot[s] == null) {
+                Sequence w = waiting.poll();
+                while (w != null && w.cancelled()) w = waiting.poll();
+                if (w != null) start(s, w);
+            }
+            any |= slot[s] != null;
+        }
+        if (!any) {
+            Sequence w = waiting.poll(100, TimeUnit.MILLISECONDS);
+            if (w != null && !w.cancelled()) start(0, w);
+            return false;
+        }
+        return true;
+    }
+
+    private void start(int s, Sequence w) {
+        model.truncate(s, 0);
+        w.slot = s;
+        w.startNs = System.nanoTime();
+        for (int t : w.request.promptIds()) w.sampler.accept(t); // penalties see the prompt, as llama.cpp's do
+        slot[s] = w;
+        inUse.incrementAndGet();
+        metrics.queueWait(w.startNs - w.enqueuedNs);
+    }
+
+    private void step() {
+        batch.clear();
+        int budget = prefillChunk, rows = 0;
+        for (Sequence q : slot) {
+            if (q == null) continue;
+            if (q.prefilling()) {
+                int[] p = q.request.promptIds();
+                int n = Math.min(budget, p.length - q.prefilled);
+                for (int i = 0; i < n; i++) batch.add(p[q.prefilled + i], q.slot, q.prefilled + i == p.length - 1);
+                q.prefilled += n;
+                budget -= n;
+                if (!q.prefilling() && n > 0) rowOwner[rows++] = q;
+            } else {
+                batch.add(q.lastToken, q.slot, true);
+                rowOwner[rows++] = q;
+            }
+        }
+        if (batch.size() == 0) return;
+        metrics.step(rows, batch.size());
+        model.forward(batch, logits);
+        for (int k = 0; k < rows; k++) {
+            System.arraycopy(logits, k * vocab, row, 0, vocab);
+            sample(rowOwner[k], row);
+            rowOwner[k] = null;
+        }
+    }
+
+    private void sample(Sequence q, float[] logits) {
+        int id = q.sampler.sample(logits);
+        q.sampler.accept(id);
+        long now = System.nanoTime();
+        if (q.generated == 0) {
+            q.firstTokenNs = now;
+            metrics.firstToken(now - q.enqueuedNs);
+        }
+        q.generated++;
+        q.lastToken = id;
+        boolean eog = tokenizer.isEog(id);
+        boolean full = model.position(q.slot) >= model.contextLength(); // no room to feed this token back
+        boolean last = eog || full || q.generated >= q.request.maxTokens();
+        String piece = q.text.push(id, !eog, last);
+        if (!piece.isEmpty()) q.emit(new Sequence.Text(piece));
+        if (eog || q.text.stopped() || last) {
+            double promptMs = (q.firstTokenNs - q.startNs) / 1e6, genMs = (now - q.firstTokenNs) / 1e6;
+            String reason = eog || q.text.stopped() ? "stop" : "length";
+            finish(q.slot, new Sequence.Finish(reason, q.request.promptIds().length, q.generated, promptMs, genMs));
+        }
+    }
+
+    /** Frees slot s and tells its sequence how it ended (null: it was cancelled, nobody listens). */
+    private void finish(int s, Sequence.Event how) {
+        Sequence q = slot[s];
+        slot[s] = null;
+        inUse.decrementAndGet();
+        model.truncate(s, 0);
+        if (how != null) q.emit(how);
+        metrics.finished(q, how);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.jmoe.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API over real HTTP on loopback: shapes of the answers, streaming, and that batching changes nothing. */
+class ServerTest {
+    @TempDir
+    static Path dir;
+    static TestServer s;
+
+    @BeforeAll
+    static void start() {
+        s = new TestServer(TestServer.model(dir), ServerOptions.defaults("dsv3-tiny").withParallel(8));
+    }
+
+    @AfterAll
+    static void stop() {
+        s.close();
+    }
+
+    static String completion(String prompt, int maxTokens, boolean stream) {
+        return "{\"model\":\"dsv3-tiny\",\"prompt\":" + TestServer.JSON.valueToTree(prompt) + ",\"max_tokens\":" + maxTokens
+                + ",\"temperature\":0,\"stream\":" + stream + "}";
+    }
+
+    static String chat(String user, int maxTokens, boolean stream) {
+        return "{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":"
+                + TestServer.JSON.valueToTree(user) + "}],\"max_tokens\":" + maxTokens + ",\"temperature\":0,\"stream\":" + stream
+                + ",\"stream_options\":{\"include_usage\":true}}";
+    }
+
+    @Test
+    void healthModelsAndMetrics() throws Exception {
+        assertThat(s.get("/health").statusCode()).isEqualTo(200);
+        JsonNode m = TestServer.JSON.readTree(s.get("/v1/models").body());
+        assertThat(m.path("object").asText()).isEqualTo("list");
+        assertThat(m.path("data").path(0).path("id").asText()).isEqualTo("dsv3-tiny");
+        HttpResponse<String> metrics = s.get("/metrics");
+        assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+        assertThat(metrics.body()).contains("jmoe_kv_slots 8.0", "jmoe_kv_slots_in_use", "jmoe_queue_depth", "jmoe_time_to_first_token_seconds_bucket");
+    }
+
+    @Test
+    void completionHasTextUsageTimingsAndFinishReason() throws Exception {
+        HttpResponse<String> r = s.post("/v1/completions", completion("Once upon a time", 8, false));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode j = TestServer.JSON.readTree(r.body());
+        assertThat(j.path("object").asText()).isEqualTo("text_completion");
+        assertThat(j.path("id").asText()).startsWith("cmpl-");
+        JsonNode c = j.path("choices").path(0);
+        assertThat(c.path("finish_reason").asText()).isEqualTo("length"); // random weights rarely say EOS within 8
+        assertThat(j.path("usage").path("completion_tokens").asInt()).isEqualTo(8);
+        assertThat(j.path("usage").path("prompt_tokens").asInt()).isGreaterThan(3);
+        assertThat(j.path("usage").path("total_tokens").asInt()).isEqualTo(j.path("usage").path("prompt_tokens").asInt() + 8);
+        assertThat(j.path("timings").path("predicted_n").asInt()).isEqualTo(8);
+        assertThat(j.path("timings").path("predicted_per_second").asDouble()).isPositive();
+        assertThat(c.path("text").isTextual()).isTrue();
+        // greedy is deterministic
+        assertThat(TestServer.JSON.readTree(s.post("/v1/completions", completion("Once upon a time", 8, false)).body())
+                .path("choices").path(0).path("text").asText()).isEqualTo(c.path("text").asText());
+    }
+
+    @Test
+    void chatStreamsSseChunksEndingWithDone() throws Exception {
+        List<String> data = s.stream("/v1/chat/completions", chat("Tell me a story", 12, true));
+        assertThat(data.getLast()).isEqualTo("[DONE]");
+        JsonNode first = TestServer.JSON.readTree(data.getFirst());
+        assertThat(first.path("object").asText()).isEqualTo("chat.completion.chunk");
+        assertThat(first.path("choices").path(0).path("delta").path("role").asText()).isEqualTo("assistant");
+        JsonNode fin = TestServer.JSON.readTree(data.get(data.size() - 3));
+        assertThat(fin.path("choices").path(0).path("finish_reason").asText()).isIn("stop", "length");
+        assertThat(fin.path("timings").path("prompt_n").asInt()).isPositive();
+        JsonNode usage = TestServer.JSON.readTree(data.get(data.size() - 2));
+        assertThat(usage.path("choices").isEmpty()).isTrue();
+        assertThat(usage.path("usage").path("completion_tokens").asInt()).isBetween(1, 12);
+        // the same request without streaming returns the same text
+        JsonNode whole = TestServer.JSON.readTree(s.post("/v1/chat/completions", chat("Tell me a story", 12, false)).body());
+        assertThat(whole.path("object").asText()).isEqualTo("chat.completion");
+        assertThat(whole.path("choices").path(0).path("message").path("content").asText()).isEqualTo(TestServer.streamedText(data));
+    }
+
+    @Test
+    void sixteenConcurrentStreamsEachGetWhatTheyGetAlone() throws Exception {
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < 16; i++) prompts.add("Request " + i + ": " + "the cat sat on the mat ".repeat(1 + i % 5));
+        List<String> alone = new ArrayList<>();
+        for (String p : prompts) alone.add(TestServer.streamedText(s.stream("/v1/completions", completion(p, 24, true))));
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> f = new ArrayList<>();
+            for (String p : prompts) f.add(ex.submit(() -> TestServer.streamedText(s.stream("/v1/completions", completion(p, 24, true)))));
+            for (int i = 0; i < prompts.size(); i++) assertThat(f.get(i).get()).as("request " + i).isEqualTo(alone.get(i));
+        }
+        assertThat(alone.stream().distinct().count()).as("different prompts, different answers").isGreaterThan(1);
+        assertThat(s.server.metrics().mostSequencesInAStep()).as("sequences decoded together in one step").isGreaterThanOrEqualTo(4);
+    }
+}
