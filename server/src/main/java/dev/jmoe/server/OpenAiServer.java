@@ -1,13 +1,17 @@
 package dev.jmoe.server;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jmoe.model.LanguageModel;
 import dev.jmoe.model.tokenizer.ChatTemplate;
 import dev.jmoe.model.tokenizer.Tokenizer;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.RoutingRequest;
@@ -20,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code jmoe serve}: an OpenAI-compatible HTTP API over one loaded model. Helidon SE's web server runs each request on
@@ -27,7 +32,7 @@ import java.time.Duration;
  * engine thread batches all of them; streaming answers are server-sent events written as the tokens come.
  */
 public final class OpenAiServer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final ServerOptions opt;
     private final Scheduler scheduler;
@@ -36,6 +41,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ServerMetrics metrics = new ServerMetrics();
     private final byte[] bearer;
     private final WebServer server;
+    private final AtomicInteger inFlight = new AtomicInteger(); // completion requests being answered (drained on shutdown)
 
     private OpenAiServer(LanguageModel model, Tokenizer tokenizer, ChatTemplate template, ServerOptions opt) {
         this.opt = opt;
@@ -47,7 +53,9 @@ public final class OpenAiServer implements AutoCloseable {
                 .host(opt.host())
                 .port(opt.port())
                 .maxPayloadSize(opt.maxBodyBytes())
-                .connectionConfig(c -> c.readTimeout(Duration.ofSeconds(30)))
+                .connectionConfig(c -> c.readTimeout(opt.readTimeout()))
+                .idleConnectionTimeout(opt.readTimeout().multipliedBy(4))
+                .directHandlers(this::directHandlers)
                 .shutdownHook(false)
                 .routing(this::routes)
                 .build()
@@ -82,9 +90,32 @@ public final class OpenAiServer implements AutoCloseable {
                 .any("/v1/completions", this::notAllowed)
                 .any("/v1/chat/completions", this::notAllowed)
                 .any("/v1/models", this::notAllowed)
+                .any("/health", this::notAllowed)
+                .any("/metrics", this::notAllowed)
+                .any((req, res) -> fail(res, "other", new ApiException(404, "invalid_request_error", null,
+                        "no such endpoint: " + req.prologue().method().text() + " " + req.path().path())))
                 .error(ApiException.class, (req, res, e) -> fail(res, endpoint(req), e))
+                .error(HttpException.class, (req, res, e) -> fail(res, endpoint(req),
+                        new ApiException(e.status().code(), e.status().code() < 500 ? "invalid_request_error" : "server_error", null, e.getMessage())))
                 .error(RuntimeException.class, (req, res, e) -> fail(res, endpoint(req),
                         new ApiException(500, "server_error", null, "internal error: " + e)));
+    }
+
+    /**
+     * Answers Helidon turns away before routing (a body over the limit, a malformed request line or header) carry the
+     * same JSON error body as the API's own, so a client's error handling sees one shape.
+     */
+    private void directHandlers(DirectHandlers.Builder b) {
+        for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
+            b.addHandler(t, (req, type, status, headers, message) -> {
+                metrics.request("other", status.code());
+                ApiException e = new ApiException(status.code(), status.code() < 500 ? "invalid_request_error" : "server_error", null,
+                        message == null || message.isBlank() ? status.reasonPhrase() : message);
+                return DirectHandler.TransportResponse.builder().status(status).headers(headers)
+                        .header(HeaderNames.CONTENT_TYPE, "application/json")
+                        .entity(responses.error(e).toString().getBytes(StandardCharsets.UTF_8)).build();
+            });
+        }
     }
 
     /** The metrics label of a request: its endpoint, or "other" (client-chosen paths must not grow the label set). */
@@ -112,13 +143,22 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private void notAllowed(ServerRequest req, ServerResponse res) {
-        res.header(HeaderNames.ALLOW, req.path().path().equals("/v1/models") ? "GET" : "POST");
+        res.header(HeaderNames.ALLOW, req.path().path().endsWith("completions") ? "POST" : "GET");
         fail(res, endpoint(req), new ApiException(405, "invalid_request_error", null, req.prologue().method().text() + " is not allowed on " + req.path().path()));
     }
 
     private void complete(ServerRequest req, ServerResponse res, boolean chat) {
+        inFlight.incrementAndGet();
+        try {
+            completeCounted(req, res, chat);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void completeCounted(ServerRequest req, ServerResponse res, boolean chat) {
         String endpoint = endpoint(req);
-        CompletionRequest r = parser.parse(req.content().as(String.class), chat);
+        CompletionRequest r = parser.parse(req.content().hasEntity() ? req.content().as(String.class) : "", chat);
         Sequence s = scheduler.submit(r);
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
@@ -160,7 +200,14 @@ public final class OpenAiServer implements AutoCloseable {
         try (OutputStream out = res.outputStream()) {
             boolean first = true;
             while (true) {
-                Sequence.Event e = await(s);
+                Sequence.Event e = s.next(1000);
+                if (e == null) {
+                    // nothing to say yet (queued, or a long prefill): an SSE comment, which clients ignore, finds out
+                    // whether the client is still there
+                    out.write(KEEP_ALIVE);
+                    out.flush();
+                    continue;
+                }
                 switch (e) {
                     case Sequence.Text t -> {
                         event(out, responses.chunk(chat, s.id, created, t.text(), first).toString());
@@ -181,8 +228,13 @@ public final class OpenAiServer implements AutoCloseable {
             }
         } catch (IOException | UncheckedIOException gone) {
             s.cancel(); // the client went away: its slot is freed before the next step
+        } catch (InterruptedException ie) {
+            s.cancel();
+            Thread.currentThread().interrupt();
         }
     }
+
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private static void event(OutputStream out, String data) throws IOException {
         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
@@ -202,11 +254,37 @@ public final class OpenAiServer implements AutoCloseable {
         send(res, endpoint, e.status(), responses.error(e));
     }
 
-    /** Stops accepting connections, ends queued and running sequences, stops the engine. */
+    /**
+     * Graceful stop (SIGTERM): new requests get 503 from now on; queued and running ones may finish within
+     * {@code grace}; what is left then ends with an error event (streams) or a 503; once their answers are written
+     * the listener closes and the engine stops.
+     */
+    public void shutdown(Duration grace) {
+        scheduler.stopAccepting();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!scheduler.idle() && System.nanoTime() < deadline) pause();
+        scheduler.close();
+        long writeDeadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < writeDeadline) pause();
+        server.stop();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops at once: what is queued or running ends with a 503 / error event. */
     @Override
     public void close() {
-        server.stop();
-        scheduler.close();
+        shutdown(Duration.ZERO);
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
     }
 
     ServerOptions options() {

@@ -30,7 +30,8 @@ final class Scheduler implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread thread;
-    private volatile boolean running = true;
+    private volatile boolean running = true, accepting = true;
+    private volatile boolean paused; // tests only: holds the engine between steps so queue states can be set up exactly
 
     Scheduler(LanguageModel model, Tokenizer tokenizer, int queue, int prefillChunk, ServerMetrics metrics) {
         this.model = model;
@@ -39,7 +40,7 @@ final class Scheduler implements AutoCloseable {
         this.vocab = model.vocabSize();
         this.prefillChunk = prefillChunk;
         int slots = model.slots();
-        this.waiting = new ArrayBlockingQueue<>(Math.max(1, queue));
+        this.waiting = new ArrayBlockingQueue<>(queue);
         this.slot = new Sequence[slots];
         this.batch = new TokenBatch(slots + prefillChunk);
         this.logits = new float[slots * vocab];
@@ -55,7 +56,7 @@ final class Scheduler implements AutoCloseable {
 
     /** Queues a request; 503 when the queue is full or the server is stopping. */
     Sequence submit(CompletionRequest r) {
-        if (!running) throw new ApiException(503, "server_error", null, "the server is shutting down");
+        if (!accepting || !running) throw new ApiException(503, "server_error", null, "the server is shutting down");
         TextStream text = new TextStream(id -> tokenizer.tokenToPiece(id, false), r.stop());
         Sequence s = new Sequence(ids.incrementAndGet(), r, r.sampler().build(vocab), text);
         if (!waiting.offer(s)) throw new ApiException(503, "server_busy", null, "the request queue is full (" + waiting.size() + " waiting); retry later");
@@ -67,9 +68,28 @@ final class Scheduler implements AutoCloseable {
         return inUse.get();
     }
 
+    /** Refuses new requests from now on (503); what is queued or running goes on. */
+    void stopAccepting() {
+        accepting = false;
+    }
+
+    /** Nothing waiting and no sequence in a slot. */
+    boolean idle() {
+        return waiting.isEmpty() && inUse.get() == 0;
+    }
+
+    /** Tests: stop taking steps (true) or go on (false). */
+    void pause(boolean on) {
+        paused = on;
+    }
+
     private void loop() {
         while (running) {
             try {
+                if (paused) {
+                    Thread.sleep(2);
+                    continue;
+                }
                 if (!admit()) continue;
                 step();
             } catch (InterruptedException e) {
