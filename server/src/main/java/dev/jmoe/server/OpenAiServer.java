@@ -53,7 +53,7 @@ public final class OpenAiServer implements AutoCloseable {
                 .host(opt.host())
                 .port(opt.port())
                 .maxPayloadSize(opt.maxBodyBytes())
-                .connectionConfig(c -> c.readTimeout(opt.readTimeout()))
+                .connectionOptions(c -> c.readTimeout(opt.readTimeout()))
                 .idleConnectionTimeout(opt.readTimeout().multipliedBy(4))
                 .directHandlers(this::directHandlers)
                 .shutdownHook(false)
