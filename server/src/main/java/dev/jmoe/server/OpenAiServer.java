@@ -20,7 +20,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -160,6 +159,14 @@ public final class OpenAiServer implements AutoCloseable {
         String endpoint = endpoint(req);
         CompletionRequest r = parser.parse(req.content().hasEntity() ? req.content().as(String.class) : "", chat);
         Sequence s = scheduler.submit(r);
+        try {
+            answer(res, endpoint, r, s, chat);
+        } finally {
+            s.cancel(); // a no-op once it finished; otherwise nobody will read it any more: free its slot
+        }
+    }
+
+    private void answer(ServerResponse res, String endpoint, CompletionRequest r, Sequence s, boolean chat) {
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
             stream(res, endpoint, s, chat, created);
@@ -226,10 +233,10 @@ public final class OpenAiServer implements AutoCloseable {
                     }
                 }
             }
-        } catch (IOException | UncheckedIOException gone) {
-            s.cancel(); // the client went away: its slot is freed before the next step
+        } catch (IOException | RuntimeException gone) {
+            // the client went away (Helidon reports a failed socket write as an unchecked exception of its own);
+            // completeCounted cancels the sequence, so its slot is freed before the next step
         } catch (InterruptedException ie) {
-            s.cancel();
             Thread.currentThread().interrupt();
         }
     }

@@ -31,7 +31,9 @@ final class Scheduler implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread thread;
     private volatile boolean running = true, accepting = true;
-    private volatile boolean paused; // tests only: holds the engine between steps so queue states can be set up exactly
+    // tests only: hold the engine between steps (queue states set up exactly), or slow each step (a client can leave mid-stream)
+    private volatile boolean paused, pauseSeen;
+    private volatile long stepDelayMs;
 
     Scheduler(LanguageModel model, Tokenizer tokenizer, int queue, int prefillChunk, ServerMetrics metrics) {
         this.model = model;
@@ -78,18 +80,27 @@ final class Scheduler implements AutoCloseable {
         return waiting.isEmpty() && inUse.get() == 0;
     }
 
-    /** Tests: stop taking steps (true) or go on (false). */
+    /** Tests: stop taking steps (true; returns once the engine holds) or go on (false). */
     void pause(boolean on) {
+        pauseSeen = false;
         paused = on;
+        while (on && !pauseSeen && thread.isAlive()) Thread.onSpinWait();
+    }
+
+    /** Tests: sleep this long before each step. */
+    void throttle(long millis) {
+        stepDelayMs = millis;
     }
 
     private void loop() {
         while (running) {
             try {
                 if (paused) {
+                    pauseSeen = true;
                     Thread.sleep(2);
                     continue;
                 }
+                if (stepDelayMs > 0) Thread.sleep(stepDelayMs);
                 if (!admit()) continue;
                 step();
             } catch (InterruptedException e) {
