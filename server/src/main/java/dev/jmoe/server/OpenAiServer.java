@@ -23,6 +23,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -53,7 +57,8 @@ public final class OpenAiServer implements AutoCloseable {
                 .port(opt.port())
                 .maxPayloadSize(opt.maxBodyBytes())
                 .connectionOptions(c -> c.readTimeout(opt.readTimeout()))
-                .idleConnectionTimeout(opt.readTimeout().multipliedBy(4))
+                .idleConnectionTimeout(opt.readTimeout())
+                .idleConnectionPeriod(opt.readTimeout().dividedBy(2))
                 .directHandlers(this::directHandlers)
                 .shutdownHook(false)
                 .routing(this::routes)
@@ -157,12 +162,41 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void completeCounted(ServerRequest req, ServerResponse res, boolean chat) {
         String endpoint = endpoint(req);
-        CompletionRequest r = parser.parse(req.content().hasEntity() ? req.content().as(String.class) : "", chat);
+        CompletionRequest r = parser.parse(body(req), chat);
         Sequence s = scheduler.submit(r);
         try {
             answer(res, endpoint, r, s, chat);
         } finally {
             s.cancel(); // a no-op once it finished; otherwise nobody will read it any more: free its slot
+        }
+    }
+
+    /**
+     * The request body, read within the read timeout: Helidon's sockets are NIO channels, which ignore SO_TIMEOUT, so
+     * a client that stalls mid-body would hold its connection for ever; it gets 408 instead (the connection then
+     * closes, the entity unread).
+     */
+    private byte[] body(ServerRequest req) {
+        if (!req.content().hasEntity()) return new byte[0];
+        CompletableFuture<byte[]> read = new CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                read.complete(req.content().as(byte[].class));
+            } catch (Throwable t) {
+                read.completeExceptionally(t);
+            }
+        });
+        try {
+            return read.get(opt.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            reader.interrupt();
+            throw new ApiException(408, "invalid_request_error", null, "the request body did not arrive within " + opt.readTimeout().toSeconds() + " s");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re; // e.g. Helidon's 413
+            throw new ApiException(400, "invalid_request_error", null, "cannot read the body: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "server_error", null, "the server is shutting down");
         }
     }
 

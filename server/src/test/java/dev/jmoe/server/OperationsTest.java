@@ -123,4 +123,25 @@ class OperationsTest {
             assertThat(s.metric("jmoe_kv_slots_in_use")).isZero();
         }
     }
+
+    /** The read timeout drops stalled clients, not slow answers: requests that take longer than it complete. */
+    @Test
+    void answersLongerThanTheReadTimeoutComplete() throws Exception {
+        try (TestServer s = new TestServer(TestServer.model(dir), ServerOptions.defaults("dsv3-tiny").withParallel(2)
+                .withReadTimeout(java.time.Duration.ofMillis(500)))) {
+            s.server.scheduler().throttle(15); // 120 tokens: about 2 s, four read timeouts
+            CompletableFuture<java.util.List<String>> streamed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return s.stream("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":120,\"temperature\":0,\"stream\":true}");
+                } catch (Exception x) {
+                    throw new RuntimeException(x);
+                }
+            });
+            long t0 = System.nanoTime();
+            HttpResponse<String> whole = s.post("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":120,\"temperature\":0}");
+            assertThat(whole.statusCode()).as(whole.body()).isEqualTo(200);
+            assertThat((System.nanoTime() - t0) / 1e6).as("ms, silent on the wire while generating").isGreaterThan(1000);
+            assertThat(streamed.get(30, TimeUnit.SECONDS).getLast()).isEqualTo("[DONE]");
+        }
+    }
 }
