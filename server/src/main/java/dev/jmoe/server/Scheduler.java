@@ -189,8 +189,12 @@ final class Scheduler implements AutoCloseable {
         boolean full = model.position(q.slot) >= model.contextLength(); // no room to feed this token back
         boolean last = eog || full || q.generated >= q.request.maxTokens();
         String piece = q.text.push(id, !eog, last);
-        if (!piece.isEmpty()) q.emit(new Sequence.Text(piece));
-        if (eog || q.text.stopped() || last) {
+        boolean ends = eog || q.text.stopped() || last;
+        // every token goes out, even one whose text is empty (a control or unused token) or still held back (part of
+        // a UTF-8 character or of a possible stop string): the client sees progress and its first token, and a client
+        // that left is noticed by the next write
+        if (!piece.isEmpty() || !ends) q.emit(new Sequence.Text(piece));
+        if (ends) {
             double promptMs = (q.firstTokenNs - q.startNs) / 1e6, genMs = (now - q.firstTokenNs) / 1e6;
             String reason = eog || q.text.stopped() ? "stop" : "length";
             finish(q.slot, new Sequence.Finish(reason, q.request.promptIds().length, q.generated, promptMs, genMs));

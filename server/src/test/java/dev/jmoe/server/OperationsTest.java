@@ -144,4 +144,21 @@ class OperationsTest {
             assertThat(streamed.get(30, TimeUnit.SECONDS).getLast()).isEqualTo("[DONE]");
         }
     }
+
+    /** Each token goes out as it is made: the first chunk arrives long before the last (no response buffering). */
+    @Test
+    void chunksArriveAsTheyAreGenerated() throws Exception {
+        try (TestServer s = new TestServer(TestServer.model(dir), ServerOptions.defaults("dsv3-tiny").withParallel(1))) {
+            s.server.scheduler().throttle(100); // 8 tokens: about 0.8 s
+            HttpResponse<java.io.InputStream> r = s.http.send(HttpRequest.newBuilder(s.uri("/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":8,\"temperature\":0,\"stream\":true}"))
+                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+            java.util.List<Long> at = new java.util.ArrayList<>();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) if (line.startsWith("data: ")) at.add(System.nanoTime());
+            }
+            assertThat(at.size()).isGreaterThanOrEqualTo(3);
+            assertThat((at.getLast() - at.getFirst()) / 1e6).as("ms between the first and the last chunk").isGreaterThan(300);
+        }
+    }
 }
