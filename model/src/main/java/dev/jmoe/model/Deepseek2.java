@@ -102,12 +102,12 @@ final class Deepseek2 extends DecoderModel {
     }
 
     @Override
-    protected void layers(int[] tokens, int off, int n, int pos0) {
+    protected void layers(int[] tokens, int off, int n, int[] slot, int[] pos) {
         final int E = c.nEmbd(), H = c.nHead(), nope = c.nope(), nr = c.rope(), L = c.kvLora();
         final int qDim = H * (nope + nr), kvDim = L + nr;
 
         embed(tokens, off, n, x);                                   // x: [n, n_embd]
-        for (int t = 0; t < n; t++) rope.angles(pos0 + t, cos, sin, t * nr / 2);
+        for (int t = 0; t < n; t++) rope.angles(pos[t], cos, sin, t * nr / 2);
 
         for (int il = 0; il < layer.length; il++) {
             Layer ly = layer[il];
@@ -130,8 +130,8 @@ final class Deepseek2 extends DecoderModel {
                 RmsNorm.apply(kvPe, t * kvDim, ly.kvANorm, c.eps(), kvPe, t * kvDim, L);                        // kv_cmpr
             }
             emit(il, "kv_cmpr_pe", kvPe, n, kvDim);
-            ly.mla.store(kvPe, n, pos0);                            // cache[pos0 .. pos0+n) = kv_cmpr | k_pe
-            ly.mla.attend(q, n, pos0, c.kqScale(), attn);           // attn: [n, n_head * v_head]
+            ly.mla.store(kvPe, n, slot, pos);                       // cache[slot[t]][pos[t]] = kv_cmpr | k_pe
+            ly.mla.attend(q, n, slot, pos, c.kqScale(), attn);      // attn: [n, n_head * v_head]
             emit(il, "kqv_out", attn, n, H * c.vHead());
             mv.matmul(ly.wo, attn, n, o);                           // o: [n, n_embd]
             emit(il, "attn_out", o, n, E);

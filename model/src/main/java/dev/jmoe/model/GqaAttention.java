@@ -9,63 +9,73 @@ import dev.jmoe.tensor.Parallel;
  */
 final class GqaAttention {
     final int nHead, nKv, headDim;
-    private final float[] k, v;     // [ctx, n_kv * head_dim], F32 cache (else null)
-    private final short[] k16, v16; // the same in F16 half bits, F16 cache (else null)
+    private final float[][] k, v;     // [slot][ctx, n_kv * head_dim], F32 cache (else null)
+    private final short[][] k16, v16; // the same in F16 half bits, F16 cache (else null)
     private final float[][] qh;     // per worker: one query head rounded to F16
     private final HeadWorkers hw;
     private final Parallel.Range task = this::work;
 
     private float[] q, out;
-    private int n, pos0;
+    private int[] slot, pos;
+    private int n;
     private float kqScale;
 
     /** @param f16 cache in F16 (queries and probabilities rounded to F16, as ggml's F16 mul_mat does) */
-    GqaAttention(int nHead, int nKv, int headDim, int contextLength, boolean f16, HeadWorkers hw) {
+    GqaAttention(int nHead, int nKv, int headDim, int contextLength, int slots, boolean f16, HeadWorkers hw) {
         if (nKv < 1 || nHead % nKv != 0) throw new ModelFormatException("head count " + nHead + " is not a multiple of the KV head count " + nKv);
         this.nHead = nHead;
         this.nKv = nKv;
         this.headDim = headDim;
         int kvDim = nKv * headDim;
         int size = Math.multiplyExact(contextLength, kvDim);
-        this.k = f16 ? null : new float[size];
-        this.v = f16 ? null : new float[size];
-        this.k16 = f16 ? new short[size] : null;
-        this.v16 = f16 ? new short[size] : null;
+        // one array per slot: a slot's region is indexed by position alone, and slots × ctx may exceed an array
+        this.k = f16 ? null : new float[slots][size];
+        this.v = f16 ? null : new float[slots][size];
+        this.k16 = f16 ? new short[slots][size] : null;
+        this.v16 = f16 ? new short[slots][size] : null;
         this.qh = new float[hw.workers][headDim];
         this.hw = hw;
     }
 
     long cacheBytes() {
-        return k != null ? 4L * (k.length + v.length) : 2L * (k16.length + v16.length);
+        return k != null ? 4L * 2 * k.length * k[0].length : 2L * 2 * k16.length * k16[0].length;
     }
 
-    /** Appends {@code n} tokens' roped keys and values ([n, n_kv * head_dim] each) at position pos0. */
-    void store(float[] kNew, float[] vNew, int n, int pos0) {
+    /** Stores token t's roped key and value ([n, n_kv * head_dim] each) at slot[t], position pos[t]. */
+    void store(float[] kNew, float[] vNew, int n, int[] slot, int[] pos) {
         int kvDim = nKv * headDim;
-        if (k != null) {
-            System.arraycopy(kNew, 0, k, pos0 * kvDim, n * kvDim);
-            System.arraycopy(vNew, 0, v, pos0 * kvDim, n * kvDim);
-        } else {
-            for (int i = 0; i < n * kvDim; i++) {
-                k16[pos0 * kvDim + i] = Float.floatToFloat16(kNew[i]);
-                v16[pos0 * kvDim + i] = Float.floatToFloat16(vNew[i]);
+        for (int t = 0; t < n; t++) {
+            int c = pos[t] * kvDim, s = slot[t];
+            if (k != null) {
+                System.arraycopy(kNew, t * kvDim, k[s], c, kvDim);
+                System.arraycopy(vNew, t * kvDim, v[s], c, kvDim);
+            } else {
+                for (int i = 0; i < kvDim; i++) {
+                    k16[s][c + i] = Float.floatToFloat16(kNew[t * kvDim + i]);
+                    v16[s][c + i] = Float.floatToFloat16(vNew[t * kvDim + i]);
+                }
             }
         }
     }
 
     /**
+     * Token t attends over positions 0..pos[t] of its slot.
+     *
      * @param q   [n, n_head * head_dim] roped queries
      * @param out [n, n_head * head_dim]
      */
-    void attend(float[] q, int n, int pos0, float kqScale, float[] out) {
+    void attend(float[] q, int n, int[] slot, int[] pos, float kqScale, float[] out) {
         this.q = q;
         this.n = n;
-        this.pos0 = pos0;
+        this.slot = slot;
+        this.pos = pos;
         this.kqScale = kqScale;
         this.out = out;
         hw.pool.run(hw.workers, task);
         this.q = null;
         this.out = null;
+        this.slot = null;
+        this.pos = null;
     }
 
     private void work(int from, int to) {
@@ -78,13 +88,15 @@ final class GqaAttention {
         float[] sc = hw.scores[w];
         int kvDim = nKv * headDim, kvh = h / (nHead / nKv), qDim = nHead * headDim;
         for (int t = 0; t < n; t++) {
-            int len = pos0 + t + 1, q0 = t * qDim + h * headDim;
+            int len = pos[t] + 1, s = slot[t], q0 = t * qDim + h * headDim;
             java.util.Arrays.fill(out, q0, q0 + headDim, 0f);
             if (k != null) {
+                float[] k = this.k[s], v = this.v[s];
                 for (int p = 0; p < len; p++) sc[p] = HeadWorkers.dot(q, q0, k, p * kvDim + kvh * headDim, headDim);
                 HeadWorkers.softmax(sc, len, kqScale);
                 for (int p = 0; p < len; p++) VecOps.axpy(sc[p], v, p * kvDim + kvh * headDim, out, q0, headDim);
             } else {
+                short[] k16 = this.k16[s], v16 = this.v16[s];
                 float[] qr = qh[w];
                 for (int i = 0; i < headDim; i++) qr[i] = VecOps.roundHalf(q[q0 + i]);
                 for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, k16, p * kvDim + kvh * headDim, headDim);

@@ -80,12 +80,12 @@ final class Llama extends DecoderModel {
     }
 
     @Override
-    protected void layers(int[] tokens, int off, int n, int pos0) {
+    protected void layers(int[] tokens, int off, int n, int[] slot, int[] pos) {
         final int E = c.nEmbd(), H = c.nHead(), KV = c.nKv(), hd = c.headDim(), nr = rope.nRot;
         final int qDim = H * hd, kvDim = KV * hd;
 
         embed(tokens, off, n, x);                                       // x: [n, n_embd]
-        for (int t = 0; t < n; t++) rope.angles(pos0 + t, cos, sin, t * nr / 2);
+        for (int t = 0; t < n; t++) rope.angles(pos[t], cos, sin, t * nr / 2);
 
         for (int il = 0; il < layer.length; il++) {
             Layer ly = layer[il];
@@ -105,8 +105,8 @@ final class Llama extends DecoderModel {
             }
             emit(il, "Qcur", q, n, qDim);
             emit(il, "Kcur", k, n, kvDim);
-            ly.attn.store(k, v, n, pos0);                               // cache[pos0 .. pos0+n) = k, v
-            ly.attn.attend(q, n, pos0, c.kqScale(), attn);              // attn: [n, n_head * hd]
+            ly.attn.store(k, v, n, slot, pos);                          // cache[slot[t]][pos[t]] = k, v
+            ly.attn.attend(q, n, slot, pos, c.kqScale(), attn);         // attn: [n, n_head * hd]
             mv.matmul(ly.wo, attn, n, o);                               // o: [n, n_embd]
             addBias(o, ly.bo, n);
             emit(il, "attn_out", o, n, E);

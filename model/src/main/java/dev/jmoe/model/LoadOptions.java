@@ -5,7 +5,10 @@ import dev.jmoe.tensor.Parallel;
 /**
  * How to load a model.
  *
- * @param contextLength positions the KV cache holds; 0 = the file's trained context, capped at {@link #DEFAULT_MAX_CONTEXT}
+ * @param contextLength positions the KV cache holds per slot; 0 = the file's trained context, capped at
+ *                      {@link #DEFAULT_MAX_CONTEXT}
+ * @param slots         KV slots: independent sequences one forward pass can serve (continuous batching), each with
+ *                      its own {@code contextLength} positions; the cache takes {@code slots} times the memory
  * @param pool          kernel thread pool (the caller closes it); null = a pool of {@code threads} owned and closed by
  *                      the model, or {@link Parallel#common()} when threads is 0
  * @param threads       threads of the model's own pool when {@code pool} is null; 0 = the shared common pool
@@ -15,7 +18,7 @@ import dev.jmoe.tensor.Parallel;
  * @param checkFinite   throw {@link NonFiniteException} naming layer and tensor when a NaN/Inf appears (slower)
  * @param probe         receives named intermediates (debugging); null = none
  */
-public record LoadOptions(int contextLength, Parallel pool, int threads, int expertsUsed, CacheType cacheType, int maxBatch,
+public record LoadOptions(int contextLength, int slots, Parallel pool, int threads, int expertsUsed, CacheType cacheType, int maxBatch,
                           boolean checkFinite, Probe probe) {
 
     /** Context used when the caller does not choose one and the file's trained context is larger. */
@@ -38,6 +41,7 @@ public record LoadOptions(int contextLength, Parallel pool, int threads, int exp
 
     public LoadOptions {
         if (contextLength < 0) throw new IllegalArgumentException("context length must be >= 0, got " + contextLength);
+        if (slots < 1) throw new IllegalArgumentException("KV slots must be >= 1, got " + slots);
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
         if (expertsUsed < 0) throw new IllegalArgumentException("experts must be >= 0, got " + expertsUsed);
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
@@ -45,40 +49,45 @@ public record LoadOptions(int contextLength, Parallel pool, int threads, int exp
     }
 
     public static LoadOptions defaults() {
-        return new LoadOptions(0, null, 0, 0, CacheType.F32, 32, false, null);
+        return new LoadOptions(0, 1, null, 0, 0, CacheType.F32, 32, false, null);
     }
 
     public LoadOptions withContextLength(int n) {
-        return new LoadOptions(n, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(n, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+    }
+
+    /** n KV slots (independent sequences), each of {@link #contextLength()} positions. */
+    public LoadOptions withSlots(int n) {
+        return new LoadOptions(contextLength, n, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
     }
 
     public LoadOptions withPool(Parallel p) {
-        return new LoadOptions(contextLength, p, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, p, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
     }
 
     /** A pool of n threads created for the model and closed with it (ignored when a pool is given). */
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(contextLength, pool, n, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, pool, n, expertsUsed, cacheType, maxBatch, checkFinite, probe);
     }
 
     public LoadOptions withExpertsUsed(int k) {
-        return new LoadOptions(contextLength, pool, threads, k, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, pool, threads, k, cacheType, maxBatch, checkFinite, probe);
     }
 
     public LoadOptions withCacheType(CacheType t) {
-        return new LoadOptions(contextLength, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe);
     }
 
     public LoadOptions withMaxBatch(int b) {
-        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, b, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, b, checkFinite, probe);
     }
 
     public LoadOptions withCheckFinite(boolean on) {
-        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, maxBatch, on, probe);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, on, probe);
     }
 
     public LoadOptions withProbe(Probe p) {
-        return new LoadOptions(contextLength, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, p);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, p);
     }
 
     Parallel poolOrCommon() {

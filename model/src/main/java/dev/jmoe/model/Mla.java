@@ -16,8 +16,8 @@ final class Mla {
     final int nHead, nope, rope, kvLora, vHead;
     private final Matrix[] kB; // per head {nope, kv_lora}: rows kv_lora, cols nope
     private final Matrix[] vB; // per head {kv_lora, v_head}: rows v_head, cols kv_lora
-    private final float[] cache;   // [ctx, kv_lora + rope] with an F32 cache, else null
-    private final short[] cache16; // the same in F16 (half bits) with an F16 cache, else null
+    private final float[][] cache;   // [slot][ctx, kv_lora + rope] with an F32 cache, else null
+    private final short[][] cache16; // the same in F16 (half bits) with an F16 cache, else null
     private final int stride;
     private final HeadWorkers hw;
     private final float[][] qn, qa, ol, oh; // per worker: [B, nope], [B, kv_lora], [B, kv_lora], [B, v_head]
@@ -26,14 +26,16 @@ final class Mla {
 
     // arguments of the running call (read by the workers)
     private float[] q, out;
-    private int n, pos0;
+    private int[] slot, pos;
+    private int n;
     private float kqScale;
 
     /**
      * @param f16 cache in F16: as llama.cpp with {@code -ctk f16}, the query is rounded to F16 for the scores and the
      *            probabilities are rounded to F16 for the weighted sum (ggml converts src1 to F16 for F16 weights)
      */
-    Mla(Matrix[] kB, Matrix[] vB, int nope, int rope, int kvLora, int vHead, int contextLength, int maxBatch, boolean f16, HeadWorkers hw) {
+    Mla(Matrix[] kB, Matrix[] vB, int nope, int rope, int kvLora, int vHead, int contextLength, int slots, int maxBatch, boolean f16,
+        HeadWorkers hw) {
         this.nHead = kB.length;
         this.nope = nope;
         this.rope = rope;
@@ -46,8 +48,9 @@ final class Mla {
             if (vB[h].cols() != kvLora || vB[h].rows() != vHead) throw new ModelFormatException(vB[h].name() + " per head is " + vB[h].cols() + "x" + vB[h].rows() + ", expected " + kvLora + "x" + vHead);
         }
         this.stride = kvLora + rope;
-        this.cache = f16 ? null : new float[Math.multiplyExact(contextLength, stride)];
-        this.cache16 = f16 ? new short[Math.multiplyExact(contextLength, stride)] : null;
+        // one array per slot: a slot's region is indexed by position alone, and slots × ctx may exceed an array
+        this.cache = f16 ? null : new float[slots][Math.multiplyExact(contextLength, stride)];
+        this.cache16 = f16 ? new short[slots][Math.multiplyExact(contextLength, stride)] : null;
         this.hw = hw;
         qn = new float[hw.workers][maxBatch * nope];
         qa = new float[hw.workers][maxBatch * kvLora];
@@ -57,28 +60,36 @@ final class Mla {
     }
 
     long cacheBytes() {
-        return cache != null ? 4L * cache.length : 2L * cache16.length;
+        return cache != null ? 4L * cache.length * cache[0].length : 2L * cache16.length * cache16[0].length;
     }
 
-    /** Appends {@code n} tokens' {@code [kv_lora + rope]} rows (normalized latent | roped k_pe) at position pos0. */
-    void store(float[] kvPe, int n, int pos0) {
-        if (cache != null) System.arraycopy(kvPe, 0, cache, pos0 * stride, n * stride);
-        else for (int i = 0; i < n * stride; i++) cache16[pos0 * stride + i] = Float.floatToFloat16(kvPe[i]);
+    /** Stores token t's {@code [kv_lora + rope]} row (normalized latent | roped k_pe) at slot[t], position pos[t]. */
+    void store(float[] kvPe, int n, int[] slot, int[] pos) {
+        for (int t = 0; t < n; t++) {
+            int c = pos[t] * stride;
+            if (cache != null) System.arraycopy(kvPe, t * stride, cache[slot[t]], c, stride);
+            else for (int i = 0; i < stride; i++) cache16[slot[t]][c + i] = Float.floatToFloat16(kvPe[t * stride + i]);
+        }
     }
 
     /**
+     * Token t attends over positions 0..pos[t] of its slot.
+     *
      * @param q   [n, n_head, nope + rope] queries, q_pe already roped
      * @param out [n, n_head * v_head]
      */
-    void attend(float[] q, int n, int pos0, float kqScale, float[] out) {
+    void attend(float[] q, int n, int[] slot, int[] pos, float kqScale, float[] out) {
         this.q = q;
         this.n = n;
-        this.pos0 = pos0;
+        this.slot = slot;
+        this.pos = pos;
         this.kqScale = kqScale;
         this.out = out;
         hw.pool.run(hw.workers, task);
         this.q = null;
         this.out = null;
+        this.slot = null;
+        this.pos = null;
     }
 
     private void work(int from, int to) {
@@ -94,9 +105,10 @@ final class Mla {
         for (int t = 0; t < n; t++) System.arraycopy(q, t * qDim + h * (nope + rope), qnw, t * nope, nope);
         mv.matmul(kB[h], qnw, n, qaw); // q_abs: [n, kv_lora]
         for (int t = 0; t < n; t++) {
-            int len = pos0 + t + 1, qa0 = t * kvLora, qpe = t * qDim + h * (nope + rope) + nope;
+            int len = pos[t] + 1, qa0 = t * kvLora, qpe = t * qDim + h * (nope + rope) + nope;
             java.util.Arrays.fill(olw, qa0, qa0 + kvLora, 0f);
             if (cache != null) {
+                float[] cache = this.cache[slot[t]];
                 for (int p = 0; p < len; p++) {
                     int c = p * stride;
                     sc[p] = HeadWorkers.dot(qaw, qa0, cache, c, kvLora) + HeadWorkers.dot(q, qpe, cache, c + kvLora, rope);
@@ -104,6 +116,7 @@ final class Mla {
                 HeadWorkers.softmax(sc, len, kqScale);
                 for (int p = 0; p < len; p++) VecOps.axpy(sc[p], cache, p * stride, olw, qa0, kvLora);
             } else {
+                short[] cache16 = this.cache16[slot[t]];
                 float[] qr = qh[w]; // [q_abs | q_pe] rounded to F16
                 for (int i = 0; i < kvLora; i++) qr[i] = VecOps.roundHalf(qaw[qa0 + i]);
                 for (int i = 0; i < rope; i++) qr[kvLora + i] = VecOps.roundHalf(q[qpe + i]);
