@@ -1,5 +1,7 @@
 package dev.jmoe.model;
 
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.Parallel;
 
 /**
@@ -11,6 +13,9 @@ final class GqaAttention {
     final int nHead, nKv, headDim;
     private final float[][] k, v;     // [slot][ctx, n_kv * head_dim], F32 cache (else null)
     private final short[][] k16, v16; // the same in F16 half bits, F16 cache (else null)
+    private final Q8Rows k8, v8;      // the same in Q8_0 blocks, Q8_0 cache (else null)
+    private final Activations[] qq;   // per worker: one query head quantized to Q8_0 (Q8_0 cache)
+    private final float[][] vr;       // per worker: [head_dim] one dequantized value head (Q8_0 cache)
     private final float[][] qh;     // per worker: one query head rounded to F16
     private final HeadWorkers hw;
     private final Parallel.Range task = this::work;
@@ -20,8 +25,11 @@ final class GqaAttention {
     private int n;
     private float kqScale;
 
-    /** @param f16 cache in F16 (queries and probabilities rounded to F16, as ggml's F16 mul_mat does) */
-    GqaAttention(int nHead, int nKv, int headDim, int contextLength, int slots, boolean f16, HeadWorkers hw) {
+    /**
+     * @param type F16: queries and probabilities rounded to F16, as ggml's F16 mul_mat does; Q8_0: K and V rows as
+     *             Q8_0 blocks (head_dim a multiple of 32), queries quantized to Q8_0 for integer dots, V dequantized
+     */
+    GqaAttention(int nHead, int nKv, int headDim, int contextLength, int slots, LoadOptions.CacheType type, HeadWorkers hw) {
         if (nKv < 1 || nHead % nKv != 0) throw new ModelFormatException("head count " + nHead + " is not a multiple of the KV head count " + nKv);
         this.nHead = nHead;
         this.nKv = nKv;
@@ -29,15 +37,23 @@ final class GqaAttention {
         int kvDim = nKv * headDim;
         int size = Math.multiplyExact(contextLength, kvDim);
         // one array per slot: a slot's region is indexed by position alone, and slots × ctx may exceed an array
-        this.k = f16 ? null : new float[slots][size];
-        this.v = f16 ? null : new float[slots][size];
+        boolean f16 = type == LoadOptions.CacheType.F16, q8 = type == LoadOptions.CacheType.Q8_0;
+        if (q8 && headDim % Q8Rows.BLOCK != 0) throw new IllegalArgumentException("a Q8_0 KV cache needs a head size in blocks of 32, got " + headDim + " (use an f16 or f32 cache)");
+        this.k = f16 || q8 ? null : new float[slots][size];
+        this.v = f16 || q8 ? null : new float[slots][size];
         this.k16 = f16 ? new short[slots][size] : null;
         this.v16 = f16 ? new short[slots][size] : null;
+        this.k8 = q8 ? new Q8Rows(kvDim, contextLength, slots, "K") : null;
+        this.v8 = q8 ? new Q8Rows(kvDim, contextLength, slots, "V") : null;
+        this.qq = new Activations[hw.workers];
+        for (int w = 0; w < hw.workers; w++) qq[w] = new Activations();
+        this.vr = new float[hw.workers][headDim];
         this.qh = new float[hw.workers][headDim];
         this.hw = hw;
     }
 
     long cacheBytes() {
+        if (k8 != null) return k8.bytes() + v8.bytes();
         return k != null ? 4L * 2 * k.length * k[0].length : 2L * 2 * k16.length * k16[0].length;
     }
 
@@ -49,6 +65,9 @@ final class GqaAttention {
             if (k != null) {
                 System.arraycopy(kNew, t * kvDim, k[s], c, kvDim);
                 System.arraycopy(vNew, t * kvDim, v[s], c, kvDim);
+            } else if (k8 != null) {
+                k8.store(s, pos[t], kNew, t * kvDim);
+                v8.store(s, pos[t], vNew, t * kvDim);
             } else {
                 for (int i = 0; i < kvDim; i++) {
                     k16[s][c + i] = Float.floatToFloat16(kNew[t * kvDim + i]);
@@ -95,6 +114,15 @@ final class GqaAttention {
                 for (int p = 0; p < len; p++) sc[p] = HeadWorkers.dot(q, q0, k, p * kvDim + kvh * headDim, headDim);
                 HeadWorkers.softmax(sc, len, kqScale);
                 for (int p = 0; p < len; p++) VecOps.axpy(sc[p], v, p * kvDim + kvh * headDim, out, q0, headDim);
+            } else if (k8 != null) {
+                Activations qq8 = qq[w].prepare(GgmlType.Q8_0, q, q0, headDim, 1); // this head's query as Q8_0 blocks
+                float[] vrow = vr[w];
+                for (int p = 0; p < len; p++) sc[p] = k8.dot(s, p, kvh * headDim, qq8, 0, headDim);
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) {
+                    v8.dequantize(s, p, kvh * headDim, vrow, headDim);
+                    VecOps.axpy(sc[p], vrow, 0, out, q0, headDim);
+                }
             } else {
                 short[] k16 = this.k16[s], v16 = this.v16[s];
                 float[] qr = qh[w];

@@ -13,7 +13,8 @@ import dev.jmoe.tensor.Parallel;
  *                      the model, or {@link Parallel#common()} when threads is 0
  * @param threads       threads of the model's own pool when {@code pool} is null; 0 = the shared common pool
  * @param expertsUsed   routed experts per token; 0 = the file's {@code expert_used_count} (the {@code --experts} override)
- * @param cacheType     KV cache element type: F32 (default; what the goldens use) or F16 (half the memory)
+ * @param cacheType     KV cache element type: F32 (default; what the goldens use), F16 (half the memory) or Q8_0
+ *                      (34 bytes per 32 values; rows must hold whole blocks of 32)
  * @param maxBatch      largest micro-batch of a prefill (longer prompts are split); scratch is sized for it
  * @param checkFinite   throw {@link NonFiniteException} naming layer and tensor when a NaN/Inf appears (slower)
  * @param probe         receives named intermediates (debugging); null = none
@@ -26,16 +27,16 @@ public record LoadOptions(int contextLength, int slots, Parallel pool, int threa
 
     /** Element type of the KV cache ({@code --cache-type}), named as llama.cpp's {@code -ctk/-ctv}. */
     public enum CacheType {
-        F32, F16;
+        F32, F16, Q8_0;
 
-        /** The llama.cpp spelling: {@code f32}, {@code f16}. */
+        /** The llama.cpp spelling: {@code f32}, {@code f16}, {@code q8_0}. */
         public String llamaName() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
         public static CacheType parse(String s) {
             for (CacheType t : values()) if (t.llamaName().equalsIgnoreCase(s)) return t;
-            throw new IllegalArgumentException("unknown --cache-type '" + s + "': use f32 or f16 (a Q8_0 KV cache is not implemented yet)");
+            throw new IllegalArgumentException("unknown --cache-type '" + s + "': use f32, f16 or q8_0");
         }
     }
 

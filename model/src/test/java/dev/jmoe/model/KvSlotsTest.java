@@ -40,7 +40,7 @@ class KvSlotsTest {
     /** A synthesized model (seed 1234), written once per test class: needs no shared/. */
     static Path synth(String shape, GgmlType type) throws Exception {
         Path p = tmp.resolve(shape + "-" + type + ".gguf");
-        if (!Files.exists(p)) Synthesizer.write(Shapes.spec(shape, null), type, 1234, false, p, Synthesizer.Progress.NONE);
+        if (!Files.exists(p)) Synthesizer.write(shape.equals("dsv3-tiny-rope32") ? Q8CacheTest.mlaShape() : Shapes.spec(shape, null), type, 1234, false, p, Synthesizer.Progress.NONE);
         return p;
     }
 
@@ -50,11 +50,12 @@ class KvSlotsTest {
                 Arguments.of("dsv3-tiny", "F32", CacheType.F16),
                 Arguments.of("dsv3-tiny", "Q8_0", CacheType.F32),
                 Arguments.of("mixtral-tiny", "F32", CacheType.F32),
-                Arguments.of("mixtral-tiny", "F32", CacheType.F16),
+                Arguments.of("mixtral-tiny", "F32", CacheType.Q8_0),
+                Arguments.of("dsv3-tiny-rope32", "F32", CacheType.Q8_0),
                 Arguments.of("llama-tiny", "Q4_0", CacheType.F32),
                 Arguments.of("llama-tiny", "F32", CacheType.F16),
+                Arguments.of("llama-tiny", "F32", CacheType.Q8_0),
                 Arguments.of("shared:dsv3-tiny-F32.gguf", "", CacheType.F32),
-                Arguments.of("shared:dsv3-tiny-F32.gguf", "", CacheType.F16),
                 Arguments.of("shared:dsv3-tiny-Q8_0.gguf", "", CacheType.F32),
                 Arguments.of("shared:dsv3-tiny-Q4_0.gguf", "", CacheType.F32),
                 Arguments.of("shared:stories260K.gguf", "", CacheType.F32));
