@@ -16,7 +16,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -48,6 +47,8 @@ public final class OpenAiServer implements AutoCloseable {
                 .port(opt.port())
                 .maxPayloadSize(opt.maxBodyBytes())
                 .connectionConfig(c -> c.readTimeout(Duration.ofSeconds(30)))
+                // streamed tokens are small writes: without TCP_NODELAY, Nagle + delayed ACKs hold each one ~40 ms
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 .shutdownHook(false)
                 .routing(this::routes)
                 .build()
@@ -83,6 +84,8 @@ public final class OpenAiServer implements AutoCloseable {
                 .any("/v1/chat/completions", this::notAllowed)
                 .any("/v1/models", this::notAllowed)
                 .error(ApiException.class, (req, res, e) -> fail(res, endpoint(req), e))
+                .error(io.helidon.http.HttpException.class, (req, res, e) -> fail(res, endpoint(req), // Helidon's own 4xx (404, 413, …)
+                        new ApiException(e.status().code(), e.status().code() < 500 ? "invalid_request_error" : "server_error", null, e.getMessage())))
                 .error(RuntimeException.class, (req, res, e) -> fail(res, endpoint(req),
                         new ApiException(500, "server_error", null, "internal error: " + e)));
     }
@@ -118,7 +121,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void complete(ServerRequest req, ServerResponse res, boolean chat) {
         String endpoint = endpoint(req);
-        CompletionRequest r = parser.parse(req.content().as(String.class), chat);
+        CompletionRequest r = parser.parse(req.content().hasEntity() ? req.content().as(String.class) : "", chat);
         Sequence s = scheduler.submit(r);
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
@@ -157,10 +160,11 @@ public final class OpenAiServer implements AutoCloseable {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         metrics.request(endpoint, 200);
+        boolean ended = false;
         try (OutputStream out = res.outputStream()) {
             boolean first = true;
-            while (true) {
-                Sequence.Event e = await(s);
+            while (!ended) {
+                Sequence.Event e = s.pending() ? s.poll() : flushAndAwait(out, s);
                 switch (e) {
                     case Sequence.Text t -> {
                         event(out, responses.chunk(chat, s.id, created, t.text(), first).toString());
@@ -170,23 +174,31 @@ public final class OpenAiServer implements AutoCloseable {
                         event(out, responses.last(chat, s.id, created, f).toString());
                         if (s.request.includeUsage()) event(out, responses.usageChunk(chat, s.id, created, f).toString());
                         event(out, "[DONE]");
-                        return;
+                        ended = true;
                     }
                     case Sequence.Failure f -> {
                         event(out, responses.error(f.error()).toString());
                         event(out, "[DONE]");
-                        return;
+                        ended = true;
                     }
                 }
             }
-        } catch (IOException | UncheckedIOException gone) {
-            s.cancel(); // the client went away: its slot is freed before the next step
+        } catch (IOException gone) {
+            // the client went away (Helidon reports it as an unchecked exception as often as an IOException)
+        } finally {
+            if (!ended) s.cancel(); // its slot is freed before the next step
         }
     }
 
+    /** Sends what was written (a client that went away fails here), then waits for the next event. */
+    private static Sequence.Event flushAndAwait(OutputStream out, Sequence s) throws IOException {
+        out.flush();
+        return await(s);
+    }
+
+    /** One SSE event; flushed when no further event is already waiting, so a burst goes out in one write. */
     private static void event(OutputStream out, String data) throws IOException {
         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 
     private void send(ServerResponse res, String endpoint, int status, ObjectNode body) {

@@ -41,7 +41,7 @@ final class RequestParser {
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(null, "the body is not valid JSON: " + e.getOriginalMessage());
         }
-        if (root == null || !root.isObject()) throw ApiException.badRequest(null, "the body must be a JSON object");
+        if (root == null || !root.isObject()) throw ApiException.badRequest(null, "the body must be a JSON object" + (body.isBlank() ? " (it is empty)" : ""));
         String model = optString(root, "model");
         if (model != null && !model.equals(modelName)) {
             throw new ApiException(400, "invalid_request_error", "model", "unknown model '" + model + "': this server serves '" + modelName + "'");
