@@ -74,7 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
     Integer experts;
 
     @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = RunCommand.CacheTypeConverter.class,
-            description = "KV cache type: f32, f16 (default: ${DEFAULT-VALUE})")
+            description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random test tokens (default: ${DEFAULT-VALUE})")

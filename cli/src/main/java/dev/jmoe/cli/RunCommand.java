@@ -104,7 +104,7 @@ public final class RunCommand implements Callable<Integer> {
     Integer experts;
 
     @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = CacheTypeConverter.class,
-            description = "KV cache type: f32, f16 (default: ${DEFAULT-VALUE})")
+            description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "stop when the output contains TEXT (repeatable; needs the tokenizer)")

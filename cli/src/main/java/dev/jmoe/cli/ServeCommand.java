@@ -54,7 +54,7 @@ public final class ServeCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f16", converter = RunCommand.CacheTypeConverter.class,
-            description = "KV cache type: f32, f16 (default: ${DEFAULT-VALUE})")
+            description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
     @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "1048576", description = "largest request body (default: ${DEFAULT-VALUE})")

@@ -156,7 +156,7 @@ class RunCommandTest {
     void anUnknownCacheTypeIsAUsageError() {
         CliRun r = CliRun.run(backend, "run", "-m", model, "--prompt-ids", "1", "--cache-type", "q4_0");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("use f32 or f16");
+        assertThat(r.err()).contains("use f32, f16 or q8_0");
     }
 
     @Test

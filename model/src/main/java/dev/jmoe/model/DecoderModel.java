@@ -6,13 +6,15 @@ import dev.jmoe.tensor.Matrix;
 import dev.jmoe.tensor.Parallel;
 
 /**
- * What every decoder-only architecture shares: per-slot position bookkeeping, argument checks before any compute,
- * splitting work into micro-batches, the final norm's output head, the NaN/Inf check and the probe. Subclasses
- * implement {@link #layers}: the embedding lookup and all layers for one micro-batch, leaving the normalized final
- * hidden states in {@link #out}.
+ * What every decoder-only architecture shares: position bookkeeping per KV slot, argument checks before any compute,
+ * splitting a batch into micro-batches, the final norm's output head, the NaN/Inf check and the probe. Subclasses
+ * implement {@link #layers}: the embedding lookup and all layers for one micro-batch whose tokens may belong to
+ * different slots (each token carries its slot and position), leaving the normalized final hidden states in
+ * {@link #out}.
  *
- * <p>KV slots: slot s owns cache rows {@code [s·ctx, (s+1)·ctx)}; a token at position p of slot s is stored in row
- * {@code s·ctx + p} and attends over rows {@code s·ctx .. s·ctx + p}.
+ * <p>Batch invariance: every per-token computation (matmul rows, norms, rope, routing, expert FFNs, attention over
+ * the token's own slot) is independent of the other tokens of the micro-batch, so a sequence's logits are bit for
+ * bit the same alone or beside others, and however the batch is split.
  */
 abstract class DecoderModel implements LanguageModel {
     protected final GgufFile file;
@@ -25,9 +27,9 @@ abstract class DecoderModel implements LanguageModel {
     protected final Probe probe;
     /** [B, n_embd]: after {@link #layers}, rmsnorm(x) · output_norm of each token of the batch. */
     protected final float[] out;
-    private final int[] position;                  // [slots] next position of each slot
-    private final int[] mbTokens, mbPos, mbRow;    // [maxBatch] one micro-batch of a TokenBatch
-    private final int[] pending;                   // [slots] tokens of each slot in the batch being checked
+    private final int[] positions;       // [slots] next position of each slot
+    private final int[] next;            // [slots] scratch: positions while a step is laid out and checked
+    private final int[] tokSlot, tokPos; // [maxBatch] slot and position of each token of the running micro-batch
     private Parallel ownedPool;
 
     DecoderModel(GgufFile file, ModelInfo info, int nEmbd, Matrix tokEmbd, Matrix output, int ctx, LoadOptions opt) {
@@ -36,13 +38,10 @@ abstract class DecoderModel implements LanguageModel {
         this.nEmbd = nEmbd;
         this.nVocab = tokEmbd.rows();
         this.ctx = ctx;
-        this.maxBatch = Math.min(opt.maxBatch(), ctx);
         this.slots = opt.slots();
-        this.position = new int[slots];
-        this.pending = new int[slots];
-        this.mbTokens = new int[maxBatch];
-        this.mbPos = new int[maxBatch];
-        this.mbRow = new int[maxBatch];
+        this.positions = new int[slots];
+        this.next = new int[slots];
+        this.maxBatch = Math.min(opt.maxBatch(), ctx);
         this.pool = opt.poolOrCommon();
         this.mv = new MatVec(pool);
         this.tokEmbd = tokEmbd;
@@ -50,16 +49,18 @@ abstract class DecoderModel implements LanguageModel {
         this.checkFinite = opt.checkFinite();
         this.probe = opt.probe();
         this.out = new float[maxBatch * nEmbd];
+        this.tokSlot = new int[maxBatch];
+        this.tokPos = new int[maxBatch];
         if (tokEmbd.cols() != nEmbd) throw new ModelFormatException(tokEmbd.name() + " rows have " + tokEmbd.cols() + " values, expected n_embd " + nEmbd);
         if (output.cols() != nEmbd || output.rows() != nVocab) throw new ModelFormatException(output.name() + " is " + output.cols() + "x" + output.rows() + ", expected " + nEmbd + "x" + nVocab);
     }
 
     /**
-     * Runs tokens {@code tokens[off .. off+n)} through all layers (n ≤ maxBatch): token t is at position
-     * {@code pos[t]} of its sequence and goes to KV cache row {@code row[t]} (its slot's rows start at
-     * {@code row[t] − pos[t]}).
+     * Runs tokens {@code tokens[off .. off+n)} through all layers (n ≤ maxBatch): token t (0 ≤ t < n) belongs to KV
+     * slot {@code slot[t]} at position {@code pos[t]}, and attends over that slot's positions 0..pos[t] (those before
+     * it are in the cache or earlier in this micro-batch).
      */
-    protected abstract void layers(int[] tokens, int off, int n, int[] pos, int[] row);
+    protected abstract void layers(int[] tokens, int off, int n, int[] slot, int[] pos);
 
     @Override
     public ModelInfo info() {
@@ -83,12 +84,12 @@ abstract class DecoderModel implements LanguageModel {
 
     @Override
     public int position() {
-        return position[0];
+        return positions[0];
     }
 
     @Override
     public int position(int slot) {
-        return position[checkSlot(slot)];
+        return positions[checkSlot(slot)];
     }
 
     @Override
@@ -96,15 +97,16 @@ abstract class DecoderModel implements LanguageModel {
         truncate(0, pos);
     }
 
+    /** Only the position moves: the rows past it are overwritten by the slot's next tokens, never read before. */
     @Override
     public void truncate(int slot, int pos) {
-        int have = position[checkSlot(slot)];
-        if (pos < 0 || pos > have) throw new IllegalArgumentException("cannot truncate slot " + slot + " to position " + pos + ": it holds " + have);
-        position[slot] = pos; // rows past pos are overwritten before they are read again
+        int held = positions[checkSlot(slot)];
+        if (pos < 0 || pos > held) throw new IllegalArgumentException("cannot truncate slot " + slot + " to position " + pos + ": it holds " + held);
+        positions[slot] = pos;
     }
 
     private int checkSlot(int slot) {
-        if (slot < 0 || slot >= slots) throw new IllegalArgumentException("slot " + slot + " is outside the model's " + slots + " KV slot(s)");
+        if (slot < 0 || slot >= slots) throw new IllegalArgumentException("slot " + slot + " is outside the model's " + slots + " KV slots");
         return slot;
     }
 
@@ -112,20 +114,21 @@ abstract class DecoderModel implements LanguageModel {
     public final void forward(int[] tokens, int from, int count, float[] logits, float[] allLogits) {
         if (count < 1) throw new IllegalArgumentException("no tokens to run (count " + count + ")");
         if (from < 0 || from + count > tokens.length) throw new IllegalArgumentException("tokens [" + from + ", " + (from + count) + ") are outside an array of " + tokens.length);
-        if (position[0] + count > ctx) {
-            throw new IllegalArgumentException(count + " tokens at position " + position[0] + " need a context of " + (position[0] + count) + ", the model was loaded with " + ctx);
+        int position = positions[0];
+        if (position + count > ctx) {
+            throw new IllegalArgumentException(count + " tokens at position " + position + " need a context of " + (position + count) + ", the model was loaded with " + ctx);
         }
-        for (int i = from; i < from + count; i++) checkToken(tokens[i], i);
+        for (int i = from; i < from + count; i++) {
+            if (tokens[i] < 0 || tokens[i] >= nVocab) throw new IllegalArgumentException("token id " + tokens[i] + " at index " + i + " is outside the vocabulary of " + nVocab);
+        }
         if (logits != null && logits.length < nVocab) throw new IllegalArgumentException("logits array holds " + logits.length + " < vocabulary " + nVocab);
         if (allLogits != null && allLogits.length < (long) count * nVocab) throw new IllegalArgumentException("allLogits array holds " + allLogits.length + " < " + count + " x " + nVocab);
-        int done = 0, pos = position[0];
+        int done = 0, pos = position;
         while (done < count) {
             int n = Math.min(maxBatch, count - done);
-            for (int t = 0; t < n; t++) {
-                mbPos[t] = pos + t;
-                mbRow[t] = pos + t; // slot 0
-            }
-            layers(tokens, from + done, n, mbPos, mbRow);
+            java.util.Arrays.fill(tokSlot, 0, n, 0);
+            for (int t = 0; t < n; t++) tokPos[t] = pos + t;
+            layers(tokens, from + done, n, tokSlot, tokPos);
             if (allLogits != null) {
                 for (int t = 0; t < n; t++) {
                     mv.matvec(output, out, t * nEmbd, allLogits, (done + t) * nVocab);
@@ -139,50 +142,54 @@ abstract class DecoderModel implements LanguageModel {
                 else mv.matvec(output, out, (n - 1) * nEmbd, logits, 0);
                 check(-1, "result_output", logits, 0, nVocab);
             }
-            position[0] = pos; // the cache now holds these tokens
+            positions[0] = pos; // the cache now holds these tokens
         }
-    }
-
-    private void checkToken(int id, int index) {
-        if (id < 0 || id >= nVocab) throw new IllegalArgumentException("token id " + id + " at index " + index + " is outside the vocabulary of " + nVocab);
     }
 
     @Override
     public final void forward(TokenBatch batch, float[] logits) {
-        int n = batch.size();
-        if (n == 0) throw new IllegalArgumentException("no tokens to run (empty batch)");
-        java.util.Arrays.fill(pending, 0);
+        int n = batch.size(), wanted = batch.logitsCount();
+        // everything checked before any compute: a bad step leaves every slot as it was
+        System.arraycopy(positions, 0, next, 0, slots);
         for (int i = 0; i < n; i++) {
-            checkToken(batch.token(i), i);
-            pending[checkSlot(batch.slot(i))]++;
+            int s = batch.slot(i), tok = batch.token(i);
+            if (s < 0 || s >= slots) throw new IllegalArgumentException("token " + i + " of the batch names slot " + s + ", the model has " + slots + " KV slots");
+            if (tok < 0 || tok >= nVocab) throw new IllegalArgumentException("token id " + tok + " at index " + i + " is outside the vocabulary of " + nVocab);
+            next[s]++;
         }
         for (int s = 0; s < slots; s++) {
-            if (position[s] + pending[s] > ctx) {
-                throw new IllegalArgumentException(pending[s] + " tokens at position " + position[s] + " of slot " + s + " need a context of "
-                        + (position[s] + pending[s]) + ", the model was loaded with " + ctx);
+            if (next[s] > ctx) {
+                throw new IllegalArgumentException((next[s] - positions[s]) + " tokens at position " + positions[s] + " of slot " + s + " need a context of " + next[s]
+                        + ", the model was loaded with " + ctx + " per slot");
             }
         }
-        int want = batch.logitsCount();
-        if (want > 0 && (logits == null || logits.length < (long) want * nVocab)) {
-            throw new IllegalArgumentException("logits array holds " + (logits == null ? 0 : logits.length) + " < " + want + " x " + nVocab);
+        if (wanted > 0 && (logits == null || logits.length < (long) wanted * nVocab)) {
+            throw new IllegalArgumentException("logits array holds " + (logits == null ? 0 : logits.length) + " < " + wanted + " x " + nVocab + " (tokens with wantLogits x vocabulary)");
         }
-        int k = 0;
-        for (int done = 0; done < n; ) {
+        System.arraycopy(positions, 0, next, 0, slots);
+        int done = 0, k = 0;
+        while (done < n) {
             int m = Math.min(maxBatch, n - done);
-            java.util.Arrays.fill(pending, 0);
             for (int t = 0; t < m; t++) {
                 int s = batch.slot(done + t);
-                mbTokens[t] = batch.token(done + t);
-                mbPos[t] = position[s] + pending[s]++;
-                mbRow[t] = s * ctx + mbPos[t];
+                tokSlot[t] = s;
+                tokPos[t] = next[s]++;
             }
-            layers(mbTokens, 0, m, mbPos, mbRow);
-            for (int t = 0; t < m; t++) position[batch.slot(done + t)]++; // the cache now holds these tokens
+            layers(batch.tokenArray(), done, m, tokSlot, tokPos);
+            for (int t = 0; t < m; t++) positions[tokSlot[t]] = tokPos[t] + 1; // the cache now holds these tokens
+            // output head over the tokens that want logits: their rows of out moved together (w ≤ t, in place)
+            int w = 0;
             for (int t = 0; t < m; t++) {
                 if (!batch.wantsLogits(done + t)) continue;
-                mv.matvec(output, out, t * nEmbd, logits, k * nVocab);
-                check(-1, "result_output", logits, k * nVocab, nVocab);
-                k++;
+                if (w != t) System.arraycopy(out, t * nEmbd, out, w * nEmbd, nEmbd);
+                w++;
+            }
+            if (w > 0) {
+                // matmul reads output once for all w tokens, but writes from index 0 only; each row equals its matvec
+                if (k == 0) mv.matmul(output, out, w, logits);
+                else for (int j = 0; j < w; j++) mv.matvec(output, out, j * nEmbd, logits, (k + j) * nVocab);
+                check(-1, "result_output", logits, k * nVocab, w * nVocab);
+                k += w;
             }
             done += m;
         }
@@ -205,7 +212,7 @@ abstract class DecoderModel implements LanguageModel {
             float v = data[off + i];
             if (!Float.isFinite(v)) {
                 throw new NonFiniteException((layer >= 0 ? "layer " + layer + " " : "") + "tensor " + name + ": " + v + " at element " + i
-                        + " (model " + info.name() + ", slot 0 position " + position[0] + "+)");
+                        + " (model " + info.name() + ", micro-batch from slot " + tokSlot[0] + " position " + tokPos[0] + ")");
             }
         }
     }

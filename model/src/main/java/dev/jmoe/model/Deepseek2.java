@@ -102,7 +102,7 @@ final class Deepseek2 extends DecoderModel {
     }
 
     @Override
-    protected void layers(int[] tokens, int off, int n, int[] pos, int[] row) {
+    protected void layers(int[] tokens, int off, int n, int[] slot, int[] pos) {
         final int E = c.nEmbd(), H = c.nHead(), nope = c.nope(), nr = c.rope(), L = c.kvLora();
         final int qDim = H * (nope + nr), kvDim = L + nr;
 
@@ -130,8 +130,8 @@ final class Deepseek2 extends DecoderModel {
                 RmsNorm.apply(kvPe, t * kvDim, ly.kvANorm, c.eps(), kvPe, t * kvDim, L);                        // kv_cmpr
             }
             emit(il, "kv_cmpr_pe", kvPe, n, kvDim);
-            ly.mla.store(kvPe, n, row);                             // cache[row[t]] = kv_cmpr | k_pe
-            ly.mla.attend(q, n, pos, row, c.kqScale(), attn);       // attn: [n, n_head * v_head]
+            ly.mla.store(kvPe, n, slot, pos);                       // cache[slot[t]][pos[t]] = kv_cmpr | k_pe
+            ly.mla.attend(q, n, slot, pos, c.kqScale(), attn);      // attn: [n, n_head * v_head]
             emit(il, "kqv_out", attn, n, H * c.vHead());
             mv.matmul(ly.wo, attn, n, o);                           // o: [n, n_embd]
             emit(il, "attn_out", o, n, E);

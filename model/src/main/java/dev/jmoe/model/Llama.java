@@ -80,7 +80,7 @@ final class Llama extends DecoderModel {
     }
 
     @Override
-    protected void layers(int[] tokens, int off, int n, int[] pos, int[] row) {
+    protected void layers(int[] tokens, int off, int n, int[] slot, int[] pos) {
         final int E = c.nEmbd(), H = c.nHead(), KV = c.nKv(), hd = c.headDim(), nr = rope.nRot;
         final int qDim = H * hd, kvDim = KV * hd;
 
@@ -105,8 +105,8 @@ final class Llama extends DecoderModel {
             }
             emit(il, "Qcur", q, n, qDim);
             emit(il, "Kcur", k, n, kvDim);
-            ly.attn.store(k, v, n, row);                                // cache[row[t]] = k, v
-            ly.attn.attend(q, n, pos, row, c.kqScale(), attn);          // attn: [n, n_head * hd]
+            ly.attn.store(k, v, n, slot, pos);                          // cache[slot[t]][pos[t]] = k, v
+            ly.attn.attend(q, n, slot, pos, c.kqScale(), attn);         // attn: [n, n_head * hd]
             mv.matmul(ly.wo, attn, n, o);                               // o: [n, n_embd]
             addBias(o, ly.bo, n);
             emit(il, "attn_out", o, n, E);

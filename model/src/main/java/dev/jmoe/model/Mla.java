@@ -1,5 +1,7 @@
 package dev.jmoe.model;
 
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.MatVec;
 import dev.jmoe.tensor.Matrix;
 import dev.jmoe.tensor.Parallel;
@@ -16,25 +18,31 @@ final class Mla {
     final int nHead, nope, rope, kvLora, vHead;
     private final Matrix[] kB; // per head {nope, kv_lora}: rows kv_lora, cols nope
     private final Matrix[] vB; // per head {kv_lora, v_head}: rows v_head, cols kv_lora
-    private final float[] cache;   // [rows, kv_lora + rope] with an F32 cache, else null (rows: all slots' positions)
-    private final short[] cache16; // the same in F16 (half bits) with an F16 cache, else null
+    private final float[][] cache;   // [slot][ctx, kv_lora + rope] with an F32 cache, else null
+    private final short[][] cache16; // the same in F16 (half bits) with an F16 cache, else null
+    private final Q8Rows cache8;     // the same in Q8_0 blocks with a Q8_0 cache, else null
+    private final Activations[] qq;  // per worker: [q_abs | q_pe] quantized to Q8_0 (Q8_0 cache)
+    private final float[][] vr;      // per worker: [kv_lora] one dequantized cache row (Q8_0 cache)
     private final int stride;
     private final HeadWorkers hw;
     private final float[][] qn, qa, ol, oh; // per worker: [B, nope], [B, kv_lora], [B, kv_lora], [B, v_head]
-    private final float[][] qh;             // per worker: [kv_lora + rope] one query rounded to F16 (F16 cache)
+    private final float[][] qh;             // per worker: [kv_lora + rope] one query (rounded to F16 with an F16 cache)
     private final Parallel.Range task = this::work;
 
     // arguments of the running call (read by the workers)
     private float[] q, out;
-    private int[] pos, row;
+    private int[] slot, pos;
     private int n;
     private float kqScale;
 
     /**
-     * @param f16 cache in F16: as llama.cpp with {@code -ctk f16}, the query is rounded to F16 for the scores and the
-     *            probabilities are rounded to F16 for the weighted sum (ggml converts src1 to F16 for F16 weights)
+     * @param type F16: as llama.cpp with {@code -ctk f16}, the query is rounded to F16 for the scores and the
+     *             probabilities are rounded to F16 for the weighted sum (ggml converts src1 to F16 for F16 weights);
+     *             Q8_0: rows [kv_lora | k_pe] stored as Q8_0 blocks (kv_lora and rope multiples of 32), the query
+     *             quantized to Q8_0 for integer dots, the latent rows dequantized for the weighted sum
      */
-    Mla(Matrix[] kB, Matrix[] vB, int nope, int rope, int kvLora, int vHead, int cacheRows, int maxBatch, boolean f16, HeadWorkers hw) {
+    Mla(Matrix[] kB, Matrix[] vB, int nope, int rope, int kvLora, int vHead, int contextLength, int slots, int maxBatch,
+        LoadOptions.CacheType type, HeadWorkers hw) {
         this.nHead = kB.length;
         this.nope = nope;
         this.rope = rope;
@@ -47,46 +55,56 @@ final class Mla {
             if (vB[h].cols() != kvLora || vB[h].rows() != vHead) throw new ModelFormatException(vB[h].name() + " per head is " + vB[h].cols() + "x" + vB[h].rows() + ", expected " + kvLora + "x" + vHead);
         }
         this.stride = kvLora + rope;
-        this.cache = f16 ? null : new float[Math.multiplyExact(cacheRows, stride)];
-        this.cache16 = f16 ? new short[Math.multiplyExact(cacheRows, stride)] : null;
+        // one array per slot: a slot's region is indexed by position alone, and slots × ctx may exceed an array
+        int size = Math.multiplyExact(contextLength, stride);
+        this.cache = type == LoadOptions.CacheType.F32 ? new float[slots][size] : null;
+        this.cache16 = type == LoadOptions.CacheType.F16 ? new short[slots][size] : null;
+        if (type == LoadOptions.CacheType.Q8_0 && kvLora % Q8Rows.BLOCK != 0) throw new IllegalArgumentException("a Q8_0 KV cache needs kv_lora_rank in blocks of 32, got " + kvLora + " (use an f16 or f32 cache)");
+        this.cache8 = type == LoadOptions.CacheType.Q8_0 ? new Q8Rows(stride, contextLength, slots, "MLA [kv_lora + rope]") : null;
         this.hw = hw;
         qn = new float[hw.workers][maxBatch * nope];
         qa = new float[hw.workers][maxBatch * kvLora];
         ol = new float[hw.workers][maxBatch * kvLora];
         oh = new float[hw.workers][maxBatch * vHead];
         qh = new float[hw.workers][stride];
+        qq = new Activations[hw.workers];
+        for (int w = 0; w < hw.workers; w++) qq[w] = new Activations();
+        vr = new float[hw.workers][kvLora];
     }
 
     long cacheBytes() {
-        return cache != null ? 4L * cache.length : 2L * cache16.length;
+        if (cache8 != null) return cache8.bytes();
+        return cache != null ? 4L * cache.length * cache[0].length : 2L * cache16.length * cache16[0].length;
     }
 
-    /** Stores token t's {@code [kv_lora + rope]} row (normalized latent | roped k_pe) in cache row {@code row[t]}. */
-    void store(float[] kvPe, int n, int[] row) {
+    /** Stores token t's {@code [kv_lora + rope]} row (normalized latent | roped k_pe) at slot[t], position pos[t]. */
+    void store(float[] kvPe, int n, int[] slot, int[] pos) {
         for (int t = 0; t < n; t++) {
-            int dst = row[t] * stride, src = t * stride;
-            if (cache != null) System.arraycopy(kvPe, src, cache, dst, stride);
-            else for (int i = 0; i < stride; i++) cache16[dst + i] = Float.floatToFloat16(kvPe[src + i]);
+            int c = pos[t] * stride;
+            if (cache != null) System.arraycopy(kvPe, t * stride, cache[slot[t]], c, stride);
+            else if (cache8 != null) cache8.store(slot[t], pos[t], kvPe, t * stride);
+            else for (int i = 0; i < stride; i++) cache16[slot[t]][c + i] = Float.floatToFloat16(kvPe[t * stride + i]);
         }
     }
 
     /**
+     * Token t attends over positions 0..pos[t] of its slot.
+     *
      * @param q   [n, n_head, nope + rope] queries, q_pe already roped
-     * @param pos [n] each token's position in its sequence; it attends over cache rows {@code row[t] − pos[t] .. row[t]}
      * @param out [n, n_head * v_head]
      */
-    void attend(float[] q, int n, int[] pos, int[] row, float kqScale, float[] out) {
+    void attend(float[] q, int n, int[] slot, int[] pos, float kqScale, float[] out) {
         this.q = q;
         this.n = n;
+        this.slot = slot;
         this.pos = pos;
-        this.row = row;
         this.kqScale = kqScale;
         this.out = out;
         hw.pool.run(hw.workers, task);
         this.q = null;
         this.out = null;
+        this.slot = null;
         this.pos = null;
-        this.row = null;
     }
 
     private void work(int from, int to) {
@@ -102,22 +120,36 @@ final class Mla {
         for (int t = 0; t < n; t++) System.arraycopy(q, t * qDim + h * (nope + rope), qnw, t * nope, nope);
         mv.matmul(kB[h], qnw, n, qaw); // q_abs: [n, kv_lora]
         for (int t = 0; t < n; t++) {
-            int len = pos[t] + 1, base = (row[t] - pos[t]) * stride, qa0 = t * kvLora, qpe = t * qDim + h * (nope + rope) + nope;
+            int len = pos[t] + 1, qa0 = t * kvLora, qpe = t * qDim + h * (nope + rope) + nope;
             java.util.Arrays.fill(olw, qa0, qa0 + kvLora, 0f);
             if (cache != null) {
+                float[] cache = this.cache[slot[t]];
                 for (int p = 0; p < len; p++) {
-                    int c = base + p * stride;
+                    int c = p * stride;
                     sc[p] = HeadWorkers.dot(qaw, qa0, cache, c, kvLora) + HeadWorkers.dot(q, qpe, cache, c + kvLora, rope);
                 }
                 HeadWorkers.softmax(sc, len, kqScale);
-                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], cache, base + p * stride, olw, qa0, kvLora);
+                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], cache, p * stride, olw, qa0, kvLora);
+            } else if (cache8 != null) {
+                float[] qr = qh[w], vrow = vr[w];
+                System.arraycopy(qaw, qa0, qr, 0, kvLora);
+                System.arraycopy(q, qpe, qr, kvLora, rope);
+                Activations qq8 = qq[w].prepare(GgmlType.Q8_0, qr, 0, stride, 1); // [q_abs | q_pe] as Q8_0 blocks
+                int s = slot[t];
+                for (int p = 0; p < len; p++) sc[p] = cache8.dot(s, p, 0, qq8, 0, stride);
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) {
+                    cache8.dequantize(s, p, 0, vrow, kvLora);
+                    VecOps.axpy(sc[p], vrow, 0, olw, qa0, kvLora);
+                }
             } else {
+                short[] cache16 = this.cache16[slot[t]];
                 float[] qr = qh[w]; // [q_abs | q_pe] rounded to F16
                 for (int i = 0; i < kvLora; i++) qr[i] = VecOps.roundHalf(qaw[qa0 + i]);
                 for (int i = 0; i < rope; i++) qr[kvLora + i] = VecOps.roundHalf(q[qpe + i]);
-                for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, cache16, base + p * stride, stride);
+                for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, cache16, p * stride, stride);
                 HeadWorkers.softmax(sc, len, kqScale);
-                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), cache16, base + p * stride, olw, qa0, kvLora);
+                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), cache16, p * stride, olw, qa0, kvLora);
             }
         }
         mv.matmul(vB[h], olw, n, ohw); // o_head: [n, v_head]

@@ -106,7 +106,7 @@ public final class ModelLoader {
             } else {
                 splitKvB(w.matrix(p + "attn_kv_b.weight", c.kvLora(), (long) H * (c.nope() + c.vHead())), c, kB, vB);
             }
-            l.mla = new Mla(kB, vB, c.nope(), c.rope(), c.kvLora(), c.vHead(), Math.multiplyExact(ctx, opt.slots()), maxBatch, opt.cacheType() == LoadOptions.CacheType.F16, hw);
+            l.mla = new Mla(kB, vB, c.nope(), c.rope(), c.kvLora(), c.vHead(), ctx, opt.slots(), maxBatch, opt.cacheType(), hw);
             l.wo = w.matrix(p + "attn_output.weight", (long) H * c.vHead(), E);
             l.ffnNorm = w.vector(p + "ffn_norm.weight", E);
             if (il < c.nDenseLead() || c.nExpert() == 0) {
@@ -175,7 +175,7 @@ public final class ModelLoader {
             l.bk = w.optionalVector(p + "attn_k.bias", kvDim);
             l.bv = w.optionalVector(p + "attn_v.bias", kvDim);
             l.bo = w.optionalVector(p + "attn_output.bias", E);
-            l.attn = new GqaAttention(c.nHead(), c.nKv(), c.headDim(), Math.multiplyExact(ctx, opt.slots()), opt.cacheType() == LoadOptions.CacheType.F16, hw);
+            l.attn = new GqaAttention(c.nHead(), c.nKv(), c.headDim(), ctx, opt.slots(), opt.cacheType(), hw);
             l.ffnNorm = w.vector(p + "ffn_norm.weight", E);
             if (c.nExpert() == 0) {
                 l.ffn = new Ffn(w.matrix(p + "ffn_gate.weight", E, c.nFf()), w.matrix(p + "ffn_up.weight", E, c.nFf()), w.matrix(p + "ffn_down.weight", c.nFf(), E));

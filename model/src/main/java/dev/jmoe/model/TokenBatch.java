@@ -1,72 +1,80 @@
 package dev.jmoe.model;
 
-import java.util.Arrays;
-
 /**
- * The tokens of one forward step over several sequences ({@link LanguageModel#forward(TokenBatch, float[])}): each
- * token names its KV slot and whether its logits are wanted. A token goes to its slot's next position, so the tokens of
- * one slot appear in order (a prefill chunk, or one decode token). Reusable: {@link #clear()} and refill each step;
- * nothing is allocated after construction.
+ * The tokens of one {@link LanguageModel#forward(TokenBatch, float[])} step over several sequences (KV slots): token i
+ * goes to {@link #slot(int) slot(i)} at that slot's next position, tokens of one slot in the order they were added (a
+ * prefill chunk and/or one decode token per slot). A server's scheduler fills one per step; the arrays are sized once
+ * for {@code capacity} tokens and reused ({@link #clear()}), nothing is allocated afterwards.
+ *
+ * <p>{@link #add} checks only the capacity: token ids, slots and context room are checked by the model, all before
+ * any compute.
  */
 public final class TokenBatch {
-    private final int[] token, slot;
-    private final boolean[] logits;
+    private final int[] tokens; // [capacity]
+    private final int[] slots;  // [capacity]
+    private final boolean[] wantLogits; // [capacity]
     private int size, logitsCount;
 
     public TokenBatch(int capacity) {
-        if (capacity < 1) throw new IllegalArgumentException("batch capacity must be >= 1, got " + capacity);
-        token = new int[capacity];
-        slot = new int[capacity];
-        logits = new boolean[capacity];
+        if (capacity < 1) throw new IllegalArgumentException("token batch capacity must be >= 1, got " + capacity);
+        tokens = new int[capacity];
+        slots = new int[capacity];
+        wantLogits = new boolean[capacity];
     }
 
+    /** Empties the batch for the next step. */
     public void clear() {
         size = 0;
         logitsCount = 0;
     }
 
-    /** Appends a token for {@code slot}'s next position; with {@code wantLogits} its next-token logits are written. */
+    /**
+     * Appends {@code token} at {@code slot}'s next position; with {@code wantLogits} the step writes the logits after
+     * it (the next-token distribution) at index {@code k * vocab} of the logits array, k counting such tokens in order.
+     *
+     * @throws IllegalStateException when the batch already holds {@link #capacity()} tokens
+     */
     public void add(int token, int slot, boolean wantLogits) {
-        if (size == this.token.length) throw new IllegalStateException("batch is full (" + size + " tokens)");
-        this.token[size] = token;
-        this.slot[size] = slot;
-        this.logits[size] = wantLogits;
+        if (size == tokens.length) throw new IllegalStateException("token batch is full (capacity " + tokens.length + ")");
+        tokens[size] = token;
+        slots[size] = slot;
+        this.wantLogits[size] = wantLogits;
         size++;
         if (wantLogits) logitsCount++;
+    }
+
+    public int capacity() {
+        return tokens.length;
     }
 
     public int size() {
         return size;
     }
 
-    public int capacity() {
-        return token.length;
-    }
-
     public int token(int i) {
-        return token[check(i)];
+        return tokens[check(i)];
     }
 
     public int slot(int i) {
-        return slot[check(i)];
+        return slots[check(i)];
     }
 
     public boolean wantsLogits(int i) {
-        return logits[check(i)];
+        return wantLogits[check(i)];
     }
 
-    /** Tokens whose logits are wanted: the rows {@code forward} writes. */
+    /** Number of tokens added with {@code wantLogits}: the step writes {@code logitsCount() * vocab} logits. */
     public int logitsCount() {
         return logitsCount;
+    }
+
+    /** The token ids, valid in {@code [0, size())}: handed to the layers without a copy. */
+    int[] tokenArray() {
+        return tokens;
     }
 
     private int check(int i) {
         if (i < 0 || i >= size) throw new IndexOutOfBoundsException("token " + i + " of a batch of " + size);
         return i;
-    }
-
-    @Override
-    public String toString() {
-        return "TokenBatch" + Arrays.toString(Arrays.copyOf(token, size)) + " slots " + Arrays.toString(Arrays.copyOf(slot, size));
     }
 }
