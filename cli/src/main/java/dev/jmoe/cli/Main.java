@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code jmoe} command line: parses, dispatches to the subcommands, maps errors to exit codes. */
 @Command(name = "jmoe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference and planning for quantized Mixture-of-Experts models (DeepSeek-V3 first).",
-        subcommands = {DemoCommand.class, RunCommand.class, ChatCommand.class, BenchCommand.class, ServeCommand.class, PlanCommand.class, CalibrateCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, ChatCommand.class, ServeCommand.class, BenchCommand.class, PlanCommand.class, CalibrateCommand.class,
                 InspectCommand.class, TokenizeCommand.class, SynthCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

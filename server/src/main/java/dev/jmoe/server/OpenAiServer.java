@@ -1,13 +1,17 @@
 package dev.jmoe.server;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jmoe.model.LanguageModel;
 import dev.jmoe.model.tokenizer.ChatTemplate;
 import dev.jmoe.model.tokenizer.Tokenizer;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.RoutingRequest;
@@ -19,6 +23,11 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code jmoe serve}: an OpenAI-compatible HTTP API over one loaded model. Helidon SE's web server runs each request on
@@ -26,7 +35,7 @@ import java.time.Duration;
  * engine thread batches all of them; streaming answers are server-sent events written as the tokens come.
  */
 public final class OpenAiServer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final ServerOptions opt;
     private final Scheduler scheduler;
@@ -35,6 +44,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ServerMetrics metrics = new ServerMetrics();
     private final byte[] bearer;
     private final WebServer server;
+    private final AtomicInteger inFlight = new AtomicInteger(); // completion requests being answered (drained on shutdown)
 
     private OpenAiServer(LanguageModel model, Tokenizer tokenizer, ChatTemplate template, ServerOptions opt) {
         this.opt = opt;
@@ -46,9 +56,10 @@ public final class OpenAiServer implements AutoCloseable {
                 .host(opt.host())
                 .port(opt.port())
                 .maxPayloadSize(opt.maxBodyBytes())
-                .connectionConfig(c -> c.readTimeout(Duration.ofSeconds(30)))
-                // streamed tokens are small writes: without TCP_NODELAY, Nagle + delayed ACKs hold each one ~40 ms
-                .connectionOptions(o -> o.tcpNoDelay(true))
+                .connectionOptions(c -> c.readTimeout(opt.readTimeout()))
+                .idleConnectionTimeout(opt.readTimeout())
+                .idleConnectionPeriod(opt.readTimeout().dividedBy(2))
+                .directHandlers(this::directHandlers)
                 .shutdownHook(false)
                 .routing(this::routes)
                 .build()
@@ -83,11 +94,32 @@ public final class OpenAiServer implements AutoCloseable {
                 .any("/v1/completions", this::notAllowed)
                 .any("/v1/chat/completions", this::notAllowed)
                 .any("/v1/models", this::notAllowed)
+                .any("/health", this::notAllowed)
+                .any("/metrics", this::notAllowed)
+                .any((req, res) -> fail(res, "other", new ApiException(404, "invalid_request_error", null,
+                        "no such endpoint: " + req.prologue().method().text() + " " + req.path().path())))
                 .error(ApiException.class, (req, res, e) -> fail(res, endpoint(req), e))
-                .error(io.helidon.http.HttpException.class, (req, res, e) -> fail(res, endpoint(req), // Helidon's own 4xx (404, 413, …)
+                .error(HttpException.class, (req, res, e) -> fail(res, endpoint(req),
                         new ApiException(e.status().code(), e.status().code() < 500 ? "invalid_request_error" : "server_error", null, e.getMessage())))
                 .error(RuntimeException.class, (req, res, e) -> fail(res, endpoint(req),
                         new ApiException(500, "server_error", null, "internal error: " + e)));
+    }
+
+    /**
+     * Answers Helidon turns away before routing (a body over the limit, a malformed request line or header) carry the
+     * same JSON error body as the API's own, so a client's error handling sees one shape.
+     */
+    private void directHandlers(DirectHandlers.Builder b) {
+        for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
+            b.addHandler(t, (req, type, status, headers, message) -> {
+                metrics.request("other", status.code());
+                ApiException e = new ApiException(status.code(), status.code() < 500 ? "invalid_request_error" : "server_error", null,
+                        message == null || message.isBlank() ? status.reasonPhrase() : message);
+                return DirectHandler.TransportResponse.builder().status(status).headers(headers)
+                        .header(HeaderNames.CONTENT_TYPE, "application/json")
+                        .entity(responses.error(e).toString().getBytes(StandardCharsets.UTF_8)).build();
+            });
+        }
     }
 
     /** The metrics label of a request: its endpoint, or "other" (client-chosen paths must not grow the label set). */
@@ -115,14 +147,60 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private void notAllowed(ServerRequest req, ServerResponse res) {
-        res.header(HeaderNames.ALLOW, req.path().path().equals("/v1/models") ? "GET" : "POST");
+        res.header(HeaderNames.ALLOW, req.path().path().endsWith("completions") ? "POST" : "GET");
         fail(res, endpoint(req), new ApiException(405, "invalid_request_error", null, req.prologue().method().text() + " is not allowed on " + req.path().path()));
     }
 
     private void complete(ServerRequest req, ServerResponse res, boolean chat) {
+        inFlight.incrementAndGet();
+        try {
+            completeCounted(req, res, chat);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void completeCounted(ServerRequest req, ServerResponse res, boolean chat) {
         String endpoint = endpoint(req);
-        CompletionRequest r = parser.parse(req.content().hasEntity() ? req.content().as(String.class) : "", chat);
+        CompletionRequest r = parser.parse(body(req), chat);
         Sequence s = scheduler.submit(r);
+        try {
+            answer(res, endpoint, r, s, chat);
+        } finally {
+            s.cancel(); // a no-op once it finished; otherwise nobody will read it any more: free its slot
+        }
+    }
+
+    /**
+     * The request body, read within the read timeout: Helidon's sockets are NIO channels, which ignore SO_TIMEOUT, so
+     * a client that stalls mid-body would hold its connection for ever; it gets 408 instead (the connection then
+     * closes, the entity unread).
+     */
+    private byte[] body(ServerRequest req) {
+        if (!req.content().hasEntity()) return new byte[0];
+        CompletableFuture<byte[]> read = new CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                read.complete(req.content().as(byte[].class));
+            } catch (Throwable t) {
+                read.completeExceptionally(t);
+            }
+        });
+        try {
+            return read.get(opt.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            reader.interrupt();
+            throw new ApiException(408, "invalid_request_error", null, "the request body did not arrive within " + opt.readTimeout().toSeconds() + " s");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re; // e.g. Helidon's 413
+            throw new ApiException(400, "invalid_request_error", null, "cannot read the body: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "server_error", null, "the server is shutting down");
+        }
+    }
+
+    private void answer(ServerResponse res, String endpoint, CompletionRequest r, Sequence s, boolean chat) {
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
             stream(res, endpoint, s, chat, created);
@@ -160,11 +238,17 @@ public final class OpenAiServer implements AutoCloseable {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         metrics.request(endpoint, 200);
-        boolean ended = false;
         try (OutputStream out = res.outputStream()) {
             boolean first = true;
-            while (!ended) {
-                Sequence.Event e = s.pending() ? s.poll() : flushAndAwait(out, s);
+            while (true) {
+                Sequence.Event e = s.next(1000);
+                if (e == null) {
+                    // nothing to say yet (queued, or a long prefill): an SSE comment, which clients ignore, finds out
+                    // whether the client is still there
+                    out.write(KEEP_ALIVE);
+                    out.flush();
+                    continue;
+                }
                 switch (e) {
                     case Sequence.Text t -> {
                         event(out, responses.chunk(chat, s.id, created, t.text(), first).toString());
@@ -174,31 +258,28 @@ public final class OpenAiServer implements AutoCloseable {
                         event(out, responses.last(chat, s.id, created, f).toString());
                         if (s.request.includeUsage()) event(out, responses.usageChunk(chat, s.id, created, f).toString());
                         event(out, "[DONE]");
-                        ended = true;
+                        return;
                     }
                     case Sequence.Failure f -> {
                         event(out, responses.error(f.error()).toString());
                         event(out, "[DONE]");
-                        ended = true;
+                        return;
                     }
                 }
             }
-        } catch (IOException gone) {
-            // the client went away (Helidon reports it as an unchecked exception as often as an IOException)
-        } finally {
-            if (!ended) s.cancel(); // its slot is freed before the next step
+        } catch (IOException | RuntimeException gone) {
+            // the client went away (Helidon reports a failed socket write as an unchecked exception of its own);
+            // completeCounted cancels the sequence, so its slot is freed before the next step
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    /** Sends what was written (a client that went away fails here), then waits for the next event. */
-    private static Sequence.Event flushAndAwait(OutputStream out, Sequence s) throws IOException {
-        out.flush();
-        return await(s);
-    }
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** One SSE event; flushed when no further event is already waiting, so a burst goes out in one write. */
     private static void event(OutputStream out, String data) throws IOException {
         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private void send(ServerResponse res, String endpoint, int status, ObjectNode body) {
@@ -214,11 +295,37 @@ public final class OpenAiServer implements AutoCloseable {
         send(res, endpoint, e.status(), responses.error(e));
     }
 
-    /** Stops accepting connections, ends queued and running sequences, stops the engine. */
+    /**
+     * Graceful stop (SIGTERM): new requests get 503 from now on; queued and running ones may finish within
+     * {@code grace}; what is left then ends with an error event (streams) or a 503; once their answers are written
+     * the listener closes and the engine stops.
+     */
+    public void shutdown(Duration grace) {
+        scheduler.stopAccepting();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!scheduler.idle() && System.nanoTime() < deadline) pause();
+        scheduler.close();
+        long writeDeadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < writeDeadline) pause();
+        server.stop();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops at once: what is queued or running ends with a 503 / error event. */
     @Override
     public void close() {
-        server.stop();
-        scheduler.close();
+        shutdown(Duration.ZERO);
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
     }
 
     ServerOptions options() {

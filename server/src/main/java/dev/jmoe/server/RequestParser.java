@@ -34,14 +34,17 @@ final class RequestParser {
         this.context = context;
     }
 
-    CompletionRequest parse(String body, boolean chat) {
+    /** @param body the raw bytes: JSON is UTF-8, and Jackson refuses malformed UTF-8 where a decoder would replace it */
+    CompletionRequest parse(byte[] body, boolean chat) {
         JsonNode root;
         try {
             root = json.readTree(body);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(null, "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest(null, "the body is not valid JSON: " + e.getMessage());
         }
-        if (root == null || !root.isObject()) throw ApiException.badRequest(null, "the body must be a JSON object" + (body.isBlank() ? " (it is empty)" : ""));
+        if (root == null || !root.isObject()) throw ApiException.badRequest(null, "the body must be a JSON object");
         String model = optString(root, "model");
         if (model != null && !model.equals(modelName)) {
             throw new ApiException(400, "invalid_request_error", "model", "unknown model '" + model + "': this server serves '" + modelName + "'");

@@ -30,7 +30,10 @@ final class Scheduler implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread thread;
-    private volatile boolean running = true;
+    private volatile boolean running = true, accepting = true;
+    // tests only: hold the engine between steps (queue states set up exactly), or slow each step (a client can leave mid-stream)
+    private volatile boolean paused, pauseSeen;
+    private volatile long stepDelayMs;
 
     Scheduler(LanguageModel model, Tokenizer tokenizer, int queue, int prefillChunk, ServerMetrics metrics) {
         this.model = model;
@@ -39,7 +42,7 @@ final class Scheduler implements AutoCloseable {
         this.vocab = model.vocabSize();
         this.prefillChunk = prefillChunk;
         int slots = model.slots();
-        this.waiting = new ArrayBlockingQueue<>(Math.max(1, queue));
+        this.waiting = new ArrayBlockingQueue<>(queue);
         this.slot = new Sequence[slots];
         this.batch = new TokenBatch(slots + prefillChunk);
         this.logits = new float[slots * vocab];
@@ -55,7 +58,7 @@ final class Scheduler implements AutoCloseable {
 
     /** Queues a request; 503 when the queue is full or the server is stopping. */
     Sequence submit(CompletionRequest r) {
-        if (!running) throw new ApiException(503, "server_error", null, "the server is shutting down");
+        if (!accepting || !running) throw new ApiException(503, "server_error", null, "the server is shutting down");
         TextStream text = new TextStream(id -> tokenizer.tokenToPiece(id, false), r.stop());
         Sequence s = new Sequence(ids.incrementAndGet(), r, r.sampler().build(vocab), text);
         if (!waiting.offer(s)) throw new ApiException(503, "server_busy", null, "the request queue is full (" + waiting.size() + " waiting); retry later");
@@ -67,9 +70,37 @@ final class Scheduler implements AutoCloseable {
         return inUse.get();
     }
 
+    /** Refuses new requests from now on (503); what is queued or running goes on. */
+    void stopAccepting() {
+        accepting = false;
+    }
+
+    /** Nothing waiting and no sequence in a slot. */
+    boolean idle() {
+        return waiting.isEmpty() && inUse.get() == 0;
+    }
+
+    /** Tests: stop taking steps (true; returns once the engine holds) or go on (false). */
+    void pause(boolean on) {
+        pauseSeen = false;
+        paused = on;
+        while (on && !pauseSeen && thread.isAlive()) Thread.onSpinWait();
+    }
+
+    /** Tests: sleep this long before each step. */
+    void throttle(long millis) {
+        stepDelayMs = millis;
+    }
+
     private void loop() {
         while (running) {
             try {
+                if (paused) {
+                    pauseSeen = true;
+                    Thread.sleep(2);
+                    continue;
+                }
+                if (stepDelayMs > 0) Thread.sleep(stepDelayMs);
                 if (!admit()) continue;
                 step();
             } catch (InterruptedException e) {
@@ -158,8 +189,12 @@ final class Scheduler implements AutoCloseable {
         boolean full = model.position(q.slot) >= model.contextLength(); // no room to feed this token back
         boolean last = eog || full || q.generated >= q.request.maxTokens();
         String piece = q.text.push(id, !eog, last);
-        if (!piece.isEmpty()) q.emit(new Sequence.Text(piece));
-        if (eog || q.text.stopped() || last) {
+        boolean ends = eog || q.text.stopped() || last;
+        // every token goes out, even one whose text is empty (a control or unused token) or still held back (part of
+        // a UTF-8 character or of a possible stop string): the client sees progress and its first token, and a client
+        // that left is noticed by the next write
+        if (!piece.isEmpty() || !ends) q.emit(new Sequence.Text(piece));
+        if (ends) {
             double promptMs = (q.firstTokenNs - q.startNs) / 1e6, genMs = (now - q.firstTokenNs) / 1e6;
             String reason = eog || q.text.stopped() ? "stop" : "length";
             finish(q.slot, new Sequence.Finish(reason, q.request.promptIds().length, q.generated, promptMs, genMs));

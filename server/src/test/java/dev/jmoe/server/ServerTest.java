@@ -23,7 +23,8 @@ class ServerTest {
 
     @BeforeAll
     static void start() {
-        s = new TestServer(TestServer.model(dir), ServerOptions.defaults("dsv3-tiny").withParallel(8));
+        // 16 slots, prefill chunks of 32: sixteen streams decode together and long prompts are prefilled in pieces
+        s = new TestServer(TestServer.model(dir), ServerOptions.defaults("dsv3-tiny").withParallel(16).withPrefillChunk(32));
     }
 
     @AfterAll
@@ -50,7 +51,7 @@ class ServerTest {
         assertThat(m.path("data").path(0).path("id").asText()).isEqualTo("dsv3-tiny");
         HttpResponse<String> metrics = s.get("/metrics");
         assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
-        assertThat(metrics.body()).contains("jmoe_kv_slots 8.0", "jmoe_kv_slots_in_use", "jmoe_queue_depth", "jmoe_time_to_first_token_seconds_bucket");
+        assertThat(metrics.body()).contains("jmoe_kv_slots 16.0", "jmoe_kv_slots_in_use", "jmoe_queue_depth", "jmoe_time_to_first_token_seconds_bucket");
     }
 
     @Test
@@ -104,6 +105,33 @@ class ServerTest {
             for (int i = 0; i < prompts.size(); i++) assertThat(f.get(i).get()).as("request " + i).isEqualTo(alone.get(i));
         }
         assertThat(alone.stream().distinct().count()).as("different prompts, different answers").isGreaterThan(1);
-        assertThat(s.server.metrics().mostSequencesInAStep()).as("sequences decoded together in one step").isGreaterThanOrEqualTo(4);
+        assertThat(s.server.metrics().mostSequencesInAStep()).as("sequences decoded together in one step").isGreaterThanOrEqualTo(8);
+    }
+
+    /**
+     * A prompt several prefill chunks long, prefilled step by step while other sequences decode, and seeded sampling
+     * (each request's own random stream): the same answers as alone.
+     */
+    @Test
+    void chunkedPrefillAndSeededSamplingBesideOthersChangeNothing() throws Exception {
+        String longPrompt = "The quick brown fox jumps over the lazy dog. ".repeat(4); // > 3 chunks of 32 tokens
+        String seeded = "{\"prompt\":\"Once upon a time\",\"max_tokens\":24,\"temperature\":0.9,\"top_k\":40,\"top_p\":0.95,\"min_p\":0.05,"
+                + "\"seed\":1234,\"presence_penalty\":0.5,\"frequency_penalty\":0.3,\"stream\":true}";
+        String aloneLong = TestServer.streamedText(s.stream("/v1/completions", completion(longPrompt, 16, true)));
+        String aloneSeeded = TestServer.streamedText(s.stream("/v1/completions", seeded));
+        assertThat(TestServer.streamedText(s.stream("/v1/completions", seeded))).as("a seed reproduces").isEqualTo(aloneSeeded);
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> noise = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String p = "Noise " + i;
+                noise.add(ex.submit(() -> TestServer.streamedText(s.stream("/v1/completions", completion(p, 40, true)))));
+            }
+            Thread.sleep(50); // the others are decoding when these arrive
+            Future<String> lng = ex.submit(() -> TestServer.streamedText(s.stream("/v1/completions", completion(longPrompt, 16, true))));
+            Future<String> sd = ex.submit(() -> TestServer.streamedText(s.stream("/v1/completions", seeded)));
+            assertThat(lng.get()).isEqualTo(aloneLong);
+            assertThat(sd.get()).isEqualTo(aloneSeeded);
+            for (Future<String> f : noise) f.get();
+        }
     }
 }
