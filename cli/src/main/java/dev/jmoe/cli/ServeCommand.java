@@ -83,7 +83,7 @@ public final class ServeCommand implements Callable<Integer> {
     long maxBody;
 
     @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = RunCommand.CacheTypeConverter.class,
-            description = "KV cache type: f32, f16 (default: ${DEFAULT-VALUE})")
+            description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
     @Option(names = "--alias", paramLabel = "NAME", description = "model id in /v1/models and responses (default: the file name without .gguf)")
