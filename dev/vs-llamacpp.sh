@@ -3,7 +3,8 @@
 # speed check). Both use an F16 KV cache (llama.cpp's default) and no flash attention.
 # Needs a llama-bench binary: LLAMA_BENCH=/path/to/llama-bench (how to build one: README, "Development").
 # Usage: dev/vs-llamacpp.sh MODEL.gguf [MODEL.gguf ...]   env: PP (512) TG (128) REPS (3) THREADS (1,2)
-# Run it on an otherwise idle machine. Raw CSVs are kept in ${OUT:-/tmp/jmoe-vs-llamacpp}.{jmoe,llama}.csv
+# With a calibration (`jmoe calibrate`) it also compares the planner's prediction with jmoe's measurement (the
+# planner issue's check). Run it on an otherwise idle machine. Raw CSVs are kept in ${OUT:-/tmp/jmoe-vs-llamacpp}.{jmoe,llama}.csv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -ge 1 ]] || { echo "usage: $0 MODEL.gguf [...]" >&2; exit 2; }
@@ -23,13 +24,23 @@ def load(path):
         rows[(os.path.basename(r["model_filename"]), int(r["n_threads"]), test)] = r
     return rows
 j, l = load(sys.argv[1]), load(sys.argv[2])
-print("| file | threads | test | jmoe t/s | llama.cpp t/s | jmoe ÷ llama.cpp | jmoe weight GB/s |")
-print("|---|---|---|---|---|---|---|")
+print("| file | threads | test | jmoe t/s | llama.cpp t/s | jmoe ÷ llama.cpp | jmoe weight GB/s | plan t/s | plan error |")
+print("|---|---|---|---|---|---|---|---|---|")
+errs = []
 for key in sorted(j, key=lambda k: (k[0], k[1], k[2][:2] != "pp", k[2])):
     a = j[key]; b = l.get(key)
     jt = float(a["avg_ts"]); lt = float(b["avg_ts"]) if b else float("nan")
     gbs = a.get("read_gbs") or ""
-    print("| %s | %d | %s | %.2f ± %.2f | %s | %s | %s |" % (key[0], key[1], key[2], jt, float(a["stddev_ts"]),
+    pred = a.get("predicted_ts") or ""
+    err = ""
+    if pred:
+        e = (float(pred) - jt) / jt
+        errs.append(abs(e))
+        err = "%+.0f %%" % (100 * e)
+    print("| %s | %d | %s | %.2f ± %.2f | %s | %s | %s | %s | %s |" % (key[0], key[1], key[2], jt, float(a["stddev_ts"]),
           "%.2f ± %.2f" % (lt, float(b["stddev_ts"])) if b else "n/a", "%.2f" % (jt / lt) if b else "n/a",
-          "%.1f" % float(gbs) if gbs else ""))
+          "%.1f" % float(gbs) if gbs else "", "%.2f" % float(pred) if pred else "", err))
+if errs:
+    import statistics
+    print("\nplanner (jmoe calibrate) vs jmoe measured: median |error| %.1f %% over %d rows" % (100 * statistics.median(errs), len(errs)))
 PY

@@ -113,8 +113,9 @@ public final class Calibration {
     }
 
     /**
-     * As {@link #spec(JsonNode, Integer)}, with the compute peak of {@code type}'s batched kernel where it was measured
-     * (prefill of a Q4_0 model runs the Q4_0 matmul, not the F32 one).
+     * As {@link #spec(JsonNode, Integer)}, with the compute peak of {@code type}'s kernels where they were measured:
+     * prefill of a Q4_0 model runs the Q4_0 matmul, not the F32 one. A batch is never slower per token than one-token
+     * products, so the peak is at least the FLOP rate the type's matvec reached (2 FLOPs per weight at its GB/s).
      */
     public static HardwareSpec spec(JsonNode n, Integer threads, String type) {
         JsonNode t = forThreads(n, threads);
@@ -122,6 +123,9 @@ public final class Calibration {
         int cores = threads != null ? threads : n.path("threads").asInt(n.path("cores").asInt(1));
         JsonNode byType = type == null ? null : t.path("matmul_gflops_by_type").path(baseType(type));
         double total = byType != null && byType.isNumber() ? byType.asDouble() : t.path("matmul_gflops").asDouble(10);
+        JsonNode mv = type == null ? null : t.path("matvec_gbs").path(baseType(type));
+        GgmlType g = type == null ? null : GgmlType.byName(baseType(type)).orElse(null);
+        if (mv != null && mv.isNumber() && g != null) total = Math.max(total, 2 * mv.asDouble() / (g.bitsPerWeight() / 8));
         double gflops = total / Math.max(1, cores);
         long ram = n.path("ram_bytes").asLong(8L << 30);
         HardwareCatalog.register(new Hardware.Cpu("this", 1, cores, stream, ram, gflops, false, 0,

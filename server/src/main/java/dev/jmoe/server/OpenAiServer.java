@@ -56,7 +56,8 @@ public final class OpenAiServer implements AutoCloseable {
                 .host(opt.host())
                 .port(opt.port())
                 .maxPayloadSize(opt.maxBodyBytes())
-                .connectionOptions(c -> c.readTimeout(opt.readTimeout()))
+                // streamed tokens are small writes: without TCP_NODELAY, Nagle + delayed ACKs can hold one ~40 ms
+                .connectionOptions(c -> c.readTimeout(opt.readTimeout()).tcpNoDelay(true))
                 .idleConnectionTimeout(opt.readTimeout())
                 .idleConnectionPeriod(opt.readTimeout().dividedBy(2))
                 .directHandlers(this::directHandlers)

@@ -62,6 +62,16 @@ final class Sequence {
         events.add(e);
     }
 
+    /** Whether an event is waiting. */
+    boolean pending() {
+        return !events.isEmpty();
+    }
+
+    /** The next event if one is waiting, else null. */
+    Event poll() {
+        return events.poll();
+    }
+
     /** The next event, waiting up to {@code millis}; null on timeout. */
     Event next(long millis) throws InterruptedException {
         return events.poll(millis, TimeUnit.MILLISECONDS);

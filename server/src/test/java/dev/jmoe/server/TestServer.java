@@ -40,7 +40,11 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path gguf, ServerOptions opt) {
-        model = ModelLoader.load(gguf, LoadOptions.defaults().withContextLength(CTX).withSlots(opt.parallel()).withThreads(2)
+        this(gguf, opt, CTX);
+    }
+
+    TestServer(Path gguf, ServerOptions opt, int ctx) {
+        model = ModelLoader.load(gguf, LoadOptions.defaults().withContextLength(ctx).withSlots(opt.parallel()).withThreads(2)
                 .withMaxBatch(opt.parallel() + opt.prefillChunk()));
         Tokenizer tok = Tokenizer.open(gguf);
         server = OpenAiServer.start(model, tok, ChatTemplate.resolve("chatml", tok), opt);
@@ -75,6 +79,22 @@ final class TestServer implements AutoCloseable {
             }
         }
         return data;
+    }
+
+    /**
+     * Sends a streaming request on a raw socket and returns once its first {@code data:} event arrived; closing the
+     * socket is a client going away mid-stream.
+     */
+    java.net.Socket openStream(String path, String body) throws Exception {
+        java.net.Socket k = new java.net.Socket("127.0.0.1", server.port());
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        k.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+                + b.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        k.getOutputStream().write(b);
+        k.getOutputStream().flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(k.getInputStream(), StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) if (line.contains("data: ")) return k;
+        throw new AssertionError("the stream ended before its first event");
     }
 
     /** The text of a stream: chat deltas' content or completion chunks' text, concatenated. */
