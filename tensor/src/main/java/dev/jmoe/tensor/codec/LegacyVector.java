@@ -68,7 +68,9 @@ public final class LegacyVector {
     private static FloatVector dot32(ByteVector w0, ByteVector x0, ByteVector w1, ByteVector x1) {
         IntVector i = widen(w0).mul(widen(x0)).add(widen(w1).mul(widen(x1))).reinterpretAsInts();
         IntVector s = i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i.lanewise(VectorOperators.ASHR, 16));
-        return (FloatVector) s.convert(VectorOperators.I2F, 0);
+        // convertShape with a constant species: convert(I2F, 0) leaves C2 a non-constant target length and the
+        // intrinsic fails (PrintIntrinsics: "missing constant … vlen_to=LoadI"), running the Java fallback
+        return (FloatVector) s.convertShape(VectorOperators.I2F, F256, 0);
     }
 
     /** The high nibbles as bytes 0..15: x86 has no byte shift, so shift 32-bit lanes and mask. */
@@ -188,7 +190,7 @@ public final class LegacyVector {
     private static void store16(ByteVector v, float d, float m, boolean withMin, float[] dst, int y) {
         for (int part = 0; part < 2; part++) {
             IntVector i = (IntVector) v.convertShape(VectorOperators.B2I, I256, part);
-            FloatVector f = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(d);
+            FloatVector f = ((FloatVector) i.convertShape(VectorOperators.I2F, F256, 0)).mul(d);
             if (withMin) f = f.add(m);
             f.intoArray(dst, y + 8 * part);
         }
