@@ -22,23 +22,29 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GoldenLogitsTest {
     /**
-     * README table: tight rows (first row off by > 1e-2), lowest row correlation, median of row max (numpy, F32
-     * activations). The tight bounds are README's numpy rows (what a reproduction without llama.cpp's summation order
-     * reaches), not what we reach: how many rows stay within 1e-3 moves with the float summation order of the dot
-     * products, since MoE routing amplifies 1e-6 differences. Measured with the vector kernels (AVX-512, ggml-like
-     * order): dsv3-tiny-Q8_0 27 rows, Q4_0 14, Q4_K_M 10, Q6_K 6, Q2_K 4, dsv2-tiny-Q8_0 10; with the scalar
-     * reference dots dsv3-tiny-Q8_0 was tight for row 0 only and dsv2-tiny-Q8_0 for 29. dsv3-tiny-Q2_K: only rows
-     * 0–3 where README's numpy stays tight to row 26 — open; the bound below is what we reach, not README's 27.
+     * Tight rows (every logit within 1e-3 of llama.cpp's), lowest row correlation, median of row max. README's numpy
+     * reproduction (llama.cpp's activation quantization, its own summation order) stays tight for 1, 4, 5, 6, 27 and 5
+     * rows (dsv3 Q8_0, Q4_0, Q4_K_M, Q6_K, Q2_K; dsv2 Q8_0): how many rows stay tight moves with the float summation
+     * order of the dot products, since MoE routing amplifies 1e-7 differences. The Q8_0 / Q4_0 dots reproduce the
+     * rounding of ggml's x86 kernels (Int8FloatKernels), and the bounds for files whose agreement comes from that are
+     * what it reaches: dsv2-tiny-Q8_0 every logit of all 37 rows equal to llama.cpp's, dsv3-tiny-Q8_0 32 rows,
+     * dsv3-tiny-Q2_K 35 (its fallback tensors are Q4_0; their other rounding was the drift at row 4 of earlier
+     * sessions), dsv3-tiny-Q4_0 14 of 15 (llama.cpp's batched Q4_0 path runs repacked kernels, 3.8e-6 from its
+     * single-token path, README). Q4_K_M and Q6_K: README's numpy rows (the K-quant dots do not
+     * round as ggml's yet; we reach 10 and 6).
      */
     record Quantized(int tightRows, double lowestCorrelation, double medianRowMax) {}
 
     static final Map<String, Quantized> QUANTIZED = Map.of(
-            "dsv3-tiny-Q8_0.gguf", new Quantized(1, 0.921, 0.40),
-            "dsv3-tiny-Q4_0.gguf", new Quantized(4, 0.926, 0.33),
+            "dsv3-tiny-Q8_0.gguf", new Quantized(32, 0.921, 0.40),
+            "dsv3-tiny-Q4_0.gguf", new Quantized(14, 0.926, 0.33),
             "dsv3-tiny-Q4_K_M.gguf", new Quantized(5, 0.881, 0.79),
             "dsv3-tiny-Q6_K.gguf", new Quantized(6, 0.873, 0.61),
-            "dsv3-tiny-Q2_K.gguf", new Quantized(4, 0.671, 0.53),
-            "dsv2-tiny-Q8_0.gguf", new Quantized(5, 0.989, 0.90));
+            "dsv3-tiny-Q2_K.gguf", new Quantized(35, 0.671, 0.53),
+            "dsv2-tiny-Q8_0.gguf", new Quantized(37, 0.989, 0.90));
+
+    /** Files whose every logit must equal llama.cpp's to float32 rounding of the printout (measured: 0 difference). */
+    static final java.util.Set<String> EXACT = java.util.Set.of("dsv2-tiny-Q8_0.gguf");
 
     private static final Parallel POOL = new Parallel(1); // results do not depend on the thread count (BatchConsistencyTest)
 
@@ -85,6 +91,7 @@ class GoldenLogitsTest {
             Quantized q = QUANTIZED.get(file);
             Assumptions.assumeTrue(q != null, "no calibrated criteria for " + file);
             for (int r = 0; r < q.tightRows(); r++) assertThat(rowMax[r]).as(name + " row " + r + " (before any routing flip)").isLessThanOrEqualTo(1e-3);
+            if (EXACT.contains(file)) assertThat(max).as(name + " max abs diff (ggml's rounding throughout)").isLessThanOrEqualTo(1e-6);
             double minCorr = Math.min(0.8, q.lowestCorrelation() - 0.1);
             for (int r = 0; r < ids.length; r++) {
                 assertThat(correlation(all, g.logits(), r * nv, nv)).as(name + " row " + r + " correlation").isGreaterThanOrEqualTo(minCorr);

@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Greedy decoding one token per {@link LanguageModel#forward} reproduces llama.cpp's generated ids, up to the first
  * step whose margin (top-1 minus top-2 in llama.cpp) is below 0.05 — past a near-tie any arithmetic difference may
- * flip the choice. For stories260K (min margin 0.07) that is the whole 64- and 48-token stories. Quantized files are
- * left to {@link GoldenLogitsTest}: their routing flips within a few positions (README).
+ * flip the choice. For stories260K (min margin 0.07) that is the whole 64- and 48-token stories; for dsv2-tiny-Q8_0 and
+ * dsv3-tiny-Q8_0 all 32 steps, dsv3-tiny-Q2_K 25, dsv3-tiny-Q4_0 all 10.
  */
 class GreedyGenerationTest {
     private static final Parallel POOL = new Parallel(1); // results do not depend on the thread count (BatchConsistencyTest)
@@ -31,7 +31,10 @@ class GreedyGenerationTest {
     @MethodSource("goldens")
     void greedyIdsMatchLlamaCpp(String name) {
         Golden g = Golden.read(name);
-        Assumptions.assumeTrue(g.isF32() || g.isF16(), "greedy ids are compared on float files only");
+        // quantized files too: the Q8_0 / Q4_0 dots round as ggml's x86 kernels do (Int8FloatKernels), so greedy ids
+        // agree up to the first near-tie. Not Q4_K_M: the Q4_K dot (KVector) rounds differently from ggml's and its
+        // routing flips before llama.cpp's first near-tie (step 13) — open.
+        Assumptions.assumeFalse(name.contains("Q4_K_M"), "the Q4_K dot does not round as ggml's yet");
         g.assumeCodecs();
         int steps = 0;
         while (steps < g.generatedIds().length && g.margins()[steps] >= 0.05f) steps++;

@@ -33,6 +33,27 @@ public interface Codec {
      */
     float dot(MemorySegment w, long offset, Activations x, int xStart, int n);
 
+    /**
+     * Rows {@code [r0, r1)} of the matrix at {@code w} ({@code rowBytes} apart) against {@code nTok} activation
+     * vectors ({@code x.base(t)}): {@code y[yOff + t*yStride + r] = dot(row r, vector t)}, each value bit-identical to
+     * {@link #dot}. The loop lives in the codec so each type's kernel is compiled on its own; types with a batched
+     * kernel decode each weight block once for several tokens.
+     */
+    default void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        int n = x.length();
+        if (nTok == 1) {
+            for (int r = r0; r < r1; r++) y[yOff + r] = dot(w, r * rowBytes, x, 0, n);
+            return;
+        }
+        // 4 rows at a time for all tokens: the rows stay in L1 while the tokens' activations stream from L2
+        for (int a = r0; a < r1; a += 4) {
+            int b = Math.min(r1, a + 4);
+            for (int t = 0; t < nTok; t++) {
+                for (int r = a; r < b; r++) y[yOff + t * yStride + r] = dot(w, r * rowBytes, x, t * n, n);
+            }
+        }
+    }
+
     /** Whether {@link #quantize} is implemented for this type. */
     default boolean canQuantize() {
         return false;

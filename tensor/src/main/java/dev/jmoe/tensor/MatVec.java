@@ -6,12 +6,13 @@ package dev.jmoe.tensor;
  * handed to the thread pool in chunks. One instance per caller thread: it owns the reusable scratch and the call
  * state, so a call allocates nothing once the activation buffers have grown to size.
  *
- * <p>matmul reads each weight row once for the whole batch: rows are taken in tiles of {@value #TILE}, and for each
- * tile every token is dotted against the tile's rows while they sit in L1 (the tokens' activations stream from L2).
- * Decode is bound by weight bytes; a batch of tokens turns that into compute on cached rows.
+ * <p>matmul reads each weight row once for the whole batch: each chunk of rows goes to the codec's
+ * {@link Codec#dotRows}, which dots every token against rows that sit in L1 (the tokens' activations stream from L2),
+ * and for Q4_0 / Q8_0 decodes each weight block once for 4 tokens. Decode is bound by weight bytes; a batch of tokens
+ * turns that into compute on cached rows.
  */
 public final class MatVec {
-    /** Rows per tile in {@link #matmul}: 4 rows of a 7168-wide Q4_0 matrix are 16 KB, well inside L1. */
+    /** Chunks handed to the pool are whole multiples of this many rows (the codecs' batched tiles take 2 or 4). */
     static final int TILE = 4;
 
     private final Parallel pool;
@@ -73,21 +74,6 @@ public final class MatVec {
 
     private void rows(int from, int to) {
         Matrix w = this.w;
-        Codec codec = w.codec();
-        java.lang.foreign.MemorySegment data = w.data();
-        float[] y = this.y;
-        int cols = w.cols(), rows = w.rows(), nTok = this.nTok, yOff = this.yOff;
-        long rowBytes = w.rowBytes();
-        if (nTok == 1) {
-            for (int r = from; r < to; r++) y[yOff + r] = codec.dot(data, r * rowBytes, act, 0, cols);
-            return;
-        }
-        for (int r0 = from; r0 < to; r0 += TILE) {
-            int r1 = Math.min(to, r0 + TILE);
-            for (int t = 0; t < nTok; t++) {
-                int xStart = t * cols, yBase = yOff + t * rows;
-                for (int r = r0; r < r1; r++) y[yBase + r] = codec.dot(data, r * rowBytes, act, xStart, cols);
-            }
-        }
+        w.codec().dotRows(w.data(), w.rowBytes(), from, to, act, nTok, y, yOff, w.rows());
     }
 }

@@ -51,7 +51,14 @@ public final class Q4_0Codec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (Int8FloatKernels.ENABLED) return Int8FloatKernels.dotQ4_0(w, offset, x, xStart, n);
         return Simd.INT_KERNELS ? LegacyVector.dotQ4_0(w, offset, x, xStart, n) : dotReference(w, offset, x, xStart, n);
+    }
+
+    @Override
+    public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        if (Int8FloatKernels.ENABLED) Int8FloatKernels.rows(true, w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        else Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
     }
 
     /** As ggml_vec_dot_q4_0_q8_0 (generic): per block Σ (nibble − 8)·q8 in int, times d_w·d_x, summed in float. */

@@ -39,7 +39,14 @@ public final class Q8_0Codec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (Int8FloatKernels.ENABLED) return Int8FloatKernels.dotQ8_0(w, offset, x, xStart, n);
         return dev.jmoe.tensor.Simd.INT_KERNELS ? LegacyVector.dotQ8_0(w, offset, x, xStart, n) : dotReference(w, offset, x, xStart, n);
+    }
+
+    @Override
+    public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        if (Int8FloatKernels.ENABLED) Int8FloatKernels.rows(false, w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        else Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
     }
 
     /** Σ_blocks (Σ_j w_q·x_q) · d_w · d_x, as ggml_vec_dot_q8_0_q8_0. */
