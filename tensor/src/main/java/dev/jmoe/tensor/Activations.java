@@ -12,6 +12,13 @@ import dev.jmoe.gguf.GgmlType;
  * {@code bsums[v*n/16 ..]}.
  */
 public final class Activations {
+    /**
+     * Vector kernels possible, decided without touching a Vector API class: with {@code -Djmoe.vector=false} or without
+     * the incubator module Int8FloatKernels must not load (as KQuants decides for the K-quants).
+     */
+    private static final boolean VECTOR = !"false".equalsIgnoreCase(System.getProperty("jmoe.vector", "true"))
+            && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
     GgmlType format = GgmlType.F32;
     int n;
     int count;
@@ -59,7 +66,7 @@ public final class Activations {
                 ensureQuant(total, total / 32, false);
                 for (int v = 0; v < count; v++) ActivationQuant.q8_0(f, v * n, n, q, d, format == GgmlType.Q8_1 ? s : null, v * n / 32);
                 if (qf.length < total) qf = new float[total];
-                if (dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) dev.jmoe.tensor.codec.Int8FloatKernels.permuteActivations(q, qf, 0, total);
+                if (VECTOR && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) dev.jmoe.tensor.codec.Int8FloatKernels.permuteActivations(q, qf, 0, total);
             }
             case Q8_K -> {
                 ensureQuant(total, total / 256, true);
