@@ -24,7 +24,10 @@ public final class Activations {
     int count;
     public float[] f = new float[0];
     public byte[] q = new byte[0];
-    /** The int8 quants of {@link #q} as floats in Int8FloatKernels' lane order (Q8_0 / Q8_1, when those kernels run). */
+    /**
+     * The int8 quants of {@link #q} as floats, when the 512-bit float kernels run: Q8_0 / Q8_1 in Int8FloatKernels'
+     * lane order, Q8_K in natural order.
+     */
     public float[] qf = new float[0];
     public float[] d = new float[0];
     public float[] s = new float[0];
@@ -71,6 +74,10 @@ public final class Activations {
             case Q8_K -> {
                 ensureQuant(total, total / 256, true);
                 for (int v = 0; v < count; v++) ActivationQuant.q8_K(f, v * n, n, q, d, bsums, v * n / 256);
+                if (VECTOR && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
+                    if (qf.length < total) qf = new float[total];
+                    for (int i = 0; i < total; i++) qf[i] = q[i]; // natural order (KFloatKernels)
+                }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);
         }

@@ -63,6 +63,23 @@ final class KQuants {
         return (u8(s, at + j + 4) >> 4) | ((u8(s, at + j) >> 6) << 4);
     }
 
+    /** Byte {@code k} (0..11) of the packed scales read once as {@code lo} (bytes 0..7) and {@code hi} (8..11). */
+    private static int scaleByte(long lo, int hi, int k) {
+        return k < 8 ? (int) (lo >>> (8 * k)) & 0xFF : (hi >>> (8 * (k - 8))) & 0xFF;
+    }
+
+    /** {@link #scaleK4} from the 12 bytes in registers (the kernels read them with two loads per super-block). */
+    static int scaleK4(long lo, int hi, int j) {
+        if (j < 4) return scaleByte(lo, hi, j) & 63;
+        return (scaleByte(lo, hi, j + 4) & 0xF) | ((scaleByte(lo, hi, j - 4) >> 6) << 4);
+    }
+
+    /** {@link #minK4} from the 12 bytes in registers. */
+    static int minK4(long lo, int hi, int j) {
+        if (j < 4) return scaleByte(lo, hi, j + 4) & 63;
+        return (scaleByte(lo, hi, j + 4) >> 4) | ((scaleByte(lo, hi, j) >> 6) << 4);
+    }
+
     /** make_qx_quants with {@code qw == NULL}: returns the scale, quants {@code L[lo..] ∈ [0, 2·nmax)}. */
     static float makeQxQuants(int n, int nmax, float[] x, int xo, int[] L, int lo, int rmseType) {
         float max = 0, amax = 0;

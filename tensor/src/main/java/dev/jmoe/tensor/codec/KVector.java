@@ -8,6 +8,7 @@ import static dev.jmoe.tensor.codec.KQuants.scaleK4;
 import static dev.jmoe.tensor.codec.KQuants.u8;
 
 import dev.jmoe.tensor.Activations;
+import dev.jmoe.tensor.Layouts;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -63,6 +64,14 @@ final class KVector {
         return v;
     }
 
+    /**
+     * Unsigned {@code v >>> k} on bytes through 32-bit lanes (x86 has no byte shift; C2 left the byte LSHR of these
+     * kernels un-intrinsified, as LSHL above): shift the ints, then clear the k bits each byte got from its neighbour.
+     */
+    private static ByteVector shr(ByteVector v, int k) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, k).reinterpretAsBytes().and((byte) (0xFF >>> k));
+    }
+
     private static ShortVector widen(ByteVector b) {
         return (ShortVector) b.convertShape(VectorOperators.B2S, SS, 0);
     }
@@ -83,6 +92,9 @@ final class KVector {
             int bsi = xo / 16;
             IntVector tot = IntVector.zero(IS);
             int summs = 0;
+            // the 12 scale bytes in two loads: 16 one-byte segment reads per block cost more than the vector work
+            long scLo = w.get(Layouts.LE_LONG, o + 4);
+            int scHi = w.get(Layouts.LE_INT, o + 12);
             for (int c = 0; c < 4; c++) {
                 ShortVector lo = ShortVector.zero(SS), hi = ShortVector.zero(SS);
                 for (int l = 0; l < 32; l += bl) {
@@ -90,12 +102,12 @@ final class KVector {
                     ByteVector a0 = ByteVector.fromArray(BS, q8, xo + 64 * c + l);
                     ByteVector a1 = ByteVector.fromArray(BS, q8, xo + 64 * c + 32 + l);
                     lo = lo.add(widen(wb.and((byte) 0xF)).mul(widen(a0)));
-                    hi = hi.add(widen(wb.lanewise(VectorOperators.LSHR, 4)).mul(widen(a1)));
+                    hi = hi.add(widen(shr(wb, 4)).mul(widen(a1)));
                 }
                 int sb = 2 * c;
-                tot = tot.add(widenSum(lo).mul(scaleK4(w, o + 4, sb))).add(widenSum(hi).mul(scaleK4(w, o + 4, sb + 1)));
-                summs += minK4(w, o + 4, sb) * (x.bsums[bsi + 2 * sb] + x.bsums[bsi + 2 * sb + 1])
-                        + minK4(w, o + 4, sb + 1) * (x.bsums[bsi + 2 * sb + 2] + x.bsums[bsi + 2 * sb + 3]);
+                tot = tot.add(widenSum(lo).mul(scaleK4(scLo, scHi, sb))).add(widenSum(hi).mul(scaleK4(scLo, scHi, sb + 1)));
+                summs += minK4(scLo, scHi, sb) * (x.bsums[bsi + 2 * sb] + x.bsums[bsi + 2 * sb + 1])
+                        + minK4(scLo, scHi, sb + 1) * (x.bsums[bsi + 2 * sb + 2] + x.bsums[bsi + 2 * sb + 3]);
             }
             int sumi = tot.reduceLanes(VectorOperators.ADD);
             float dx = x.d[xo / QK_K];
@@ -119,9 +131,9 @@ final class KVector {
                 ShortVector lo = ShortVector.zero(SS), hi = ShortVector.zero(SS);
                 for (int l = 0; l < 32; l += bl) {
                     ByteVector wb = load(w, o + 48 + 32 * c + l);
-                    ByteVector hb = load(w, o + 16 + l).lanewise(VectorOperators.LSHR, 2 * c);
+                    ByteVector hb = shr(load(w, o + 16 + l), 2 * c);
                     ByteVector q0 = wb.and((byte) 0xF).or(shl(hb.and((byte) 1), 4));
-                    ByteVector q1 = wb.lanewise(VectorOperators.LSHR, 4).or(shl(hb.and((byte) 2), 3));
+                    ByteVector q1 = shr(wb, 4).or(shl(hb.and((byte) 2), 3));
                     ByteVector a0 = ByteVector.fromArray(BS, q8, xo + 64 * c + l);
                     ByteVector a1 = ByteVector.fromArray(BS, q8, xo + 64 * c + 32 + l);
                     lo = lo.add(widen(q0).mul(widen(a0)));
@@ -171,8 +183,8 @@ final class KVector {
             ByteVector l0 = load(w, ql + l), l1 = load(w, ql + 32 + l), hb = load(w, qh + l);
             ByteVector q1 = l0.and((byte) 0xF).or(shl(hb.and((byte) 3), 4));
             ByteVector q2 = l1.and((byte) 0xF).or(shl(hb.and((byte) 0x0C), 2));
-            ByteVector q3 = l0.lanewise(VectorOperators.LSHR, 4).or(hb.and((byte) 0x30));
-            ByteVector q4 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
+            ByteVector q3 = shr(l0, 4).or(hb.and((byte) 0x30));
+            ByteVector q4 = shr(l1, 4).or(shr(hb, 2).and((byte) 0x30));
             long sc = o + 192 + 8 * h + l / 16;
             tot = tot.add(prod(q1, q8, xh + l).mul(s8(w, sc)))
                     .add(prod(q2, q8, xh + 32 + l).mul(s8(w, sc + 2)))
@@ -203,7 +215,7 @@ final class KVector {
                     ByteVector qb = load(w, o + 16 + 32 * h + 16 * k + l);
                     for (int j = 0; j < 4; j++) {
                         int sb = 8 * h + 2 * j + k;
-                        ByteVector q = qb.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
+                        ByteVector q = shr(qb, 2 * j).and((byte) 3);
                         tot = tot.add(prod(q, q8, xo + 16 * sb + l).mul(u8(w, o + sb) & 0xF));
                     }
                 }
@@ -231,8 +243,8 @@ final class KVector {
                     ByteVector hm = load(w, o + 16 * k + l);
                     for (int j = 0; j < 4; j++) {
                         int sb = 8 * h + 2 * j + k;
-                        ByteVector hi = shl(hm.lanewise(VectorOperators.LSHR, 4 * h + j).and((byte) 1), 2);
-                        ByteVector q = qb.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3).or(hi).sub((byte) 4);
+                        ByteVector hi = shl(shr(hm, 4 * h + j).and((byte) 1), 2);
+                        ByteVector q = shr(qb, 2 * j).and((byte) 3).or(hi).sub((byte) 4);
                         tot = tot.add(prod(q, q8, xo + 16 * sb + l).mul(Q3_KCodec.scale(w, o, sb)));
                     }
                 }

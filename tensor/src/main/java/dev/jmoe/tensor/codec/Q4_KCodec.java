@@ -75,6 +75,8 @@ public final class Q4_KCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        // VECTOR first: without it the Vector API classes may be absent and Int8FloatKernels must not load
+        if (KQuants.VECTOR && Int8FloatKernels.ENABLED) return KFloatKernels.dotQ4_K(w, offset, x, xStart, n);
         return KQuants.VECTOR ? KVector.dotQ4K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
     }
 

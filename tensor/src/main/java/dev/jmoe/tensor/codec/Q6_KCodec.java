@@ -83,6 +83,8 @@ public final class Q6_KCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        // VECTOR first: without it the Vector API classes may be absent and Int8FloatKernels must not load
+        if (KQuants.VECTOR && Int8FloatKernels.ENABLED) return KFloatKernels.dotQ6_K(w, offset, x, xStart, n);
         return KQuants.VECTOR ? KVector.dotQ6K(w, offset, x, xStart, n) : dotScalar(w, offset, x, xStart, n);
     }
 
