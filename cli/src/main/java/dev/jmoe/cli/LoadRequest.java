@@ -1,6 +1,7 @@
 package dev.jmoe.cli;
 
 import dev.jmoe.model.LoadOptions.CacheType;
+import dev.jmoe.model.Probe;
 import java.nio.file.Path;
 
 /**
@@ -13,10 +14,11 @@ import java.nio.file.Path;
  * @param expertsUsed   routed experts per token, overriding the file's {@code expert_used_count}; null keeps it
  * @param cacheType     KV cache element type
  * @param checkFinite   stop with the layer and tensor name at the first NaN/Inf
+ * @param probe         receives the named intermediates ({@code --dump-tensors}); null = none
  */
 public record LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed,
-                          CacheType cacheType, boolean checkFinite) {
+                          CacheType cacheType, boolean checkFinite, Probe probe) {
     public LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed, CacheType cacheType) {
-        this(file, contextLength, maxBatch, threads, expertsUsed, cacheType, false);
+        this(file, contextLength, maxBatch, threads, expertsUsed, cacheType, false, null);
     }
 }

@@ -120,6 +120,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--check-finite", description = "stop with the layer and tensor name when a NaN or Inf appears")
     boolean checkFinite;
 
+    @Option(names = "--dump-tensors", paramLabel = "FILE",
+            description = "write every named intermediate of every forward pass (layer, name, sum, first values of each row) to FILE as JSON lines")
+    Path dumpTensors;
+
+    @Option(names = "--dump-filter", paramLabel = "NAMES", split = ",",
+            description = "with --dump-tensors: only these intermediates (e.g. attn_norm,l_out,result_norm)")
+    java.util.Set<String> dumpFilter = new java.util.HashSet<>();
+
     @Option(names = "--json", description = "print one JSON object (ids, text, timings) instead of streaming")
     boolean json;
 
@@ -156,7 +164,9 @@ public final class RunCommand implements Callable<Integer> {
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
 
         long t0 = System.nanoTime();
-        try (LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType, checkFinite))) {
+        if (!dumpFilter.isEmpty() && dumpTensors == null) throw new IllegalArgumentException("--dump-filter needs --dump-tensors FILE");
+        try (TensorDump dump = dumpTensors != null ? new TensorDump(dumpTensors, dumpFilter) : null;
+             LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType, checkFinite, dump))) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             int lastN = repeatLastN < 0 ? lm.contextLength() : repeatLastN;
             SamplerParams sp = new SamplerParams(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty,
