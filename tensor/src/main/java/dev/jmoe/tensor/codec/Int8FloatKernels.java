@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 2i+j (j = 0, 1) of vector A holds value 4i+j, of vector B value 4i+2+j; {@code A·xA + B·xB} followed by adding each
  * lane pair (a 32-bit rotate of the 64-bit lanes) gives group i in lanes 2i and 2i+1. The block's 32 weight values are
  * picked into A and B by one two-table byte permute each ({@code selectFrom}, vpermi2b); the activations are stored
- * in that order once per matrix product ({@link Activations#qf}, see {@link #permuteActivations}).
+ * in that order once per matrix product ({@link Activations#qp}, see {@link #permuteActivations}).
  *
  * <p>{@link #tileQ8_0} / {@link #tileQ4_0} compute 2 rows × 2 tokens at once for a batch: each block's weights are
  * decoded once for both tokens and each token's activations loaded once for both rows. Every (row, token) goes
@@ -55,21 +55,24 @@ public final class Int8FloatKernels {
     }
 
     /**
-     * The int8 quants {@code q[from..from+n)} as floats in the kernels' lane order: per block of 32, the 16 values of
-     * A then the 16 of B ({@code qf[32b + k] = q[32b + ORDER_A[k]]}, {@code qf[32b + 16 + k] = q[32b + ORDER_B[k]]}).
+     * The int8 quants {@code q[from..from+n)} in the kernels' lane order: per block of 32, the 16 values of A then the
+     * 16 of B ({@code qp[32b + k] = q[32b + ORDER_A[k]]}, {@code qp[32b + 16 + k] = q[32b + ORDER_B[k]]}). Kept as bytes
+     * and converted in the kernel: as floats (4× the bytes) the activations of a 7168-wide row pushed the weights'
+     * stream out of L1 and a matvec ran at 6–8 instead of 10–14 GB/s per core.
      */
-    public static void permuteActivations(byte[] q, float[] qf, int from, int n) {
+    public static void permuteActivations(byte[] q, byte[] qp, int from, int n) {
         for (int o = from; o < from + n; o += 32) {
             for (int k = 0; k < 16; k++) {
-                qf[o + k] = q[o + ORDER_A[k]];
-                qf[o + 16 + k] = q[o + ORDER_B[k]];
+                qp[o + k] = q[o + ORDER_A[k]];
+                qp[o + 16 + k] = q[o + ORDER_B[k]];
             }
         }
     }
 
     /** One Q8_0 row at {@code offset} against the activation vector starting at {@code xStart}: ggml_vec_dot_q8_0_q8_0 (AVX2). */
     public static float dotQ8_0(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        float[] xq = x.qf, xd = x.d;
+        byte[] xp = x.qp;
+        float[] xd = x.d;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n / 32; b++) {
             long o = offset + 34L * b;
@@ -78,7 +81,7 @@ public final class Int8FloatKernels {
             FloatVector wa = (FloatVector) SEL_A.selectFrom(lwa, hwa).convertShape(VectorOperators.B2F, F, 0);
             FloatVector wb = (FloatVector) SEL_B.selectFrom(lwa, hwa).convertShape(VectorOperators.B2F, F, 0);
             float d = Float.float16ToFloat(w.get(Layouts.LE_SHORT, o)) * xd[xo >> 5];
-            FloatVector s_acc = wa.mul(FloatVector.fromArray(F, xq, xo)).add(wb.mul(FloatVector.fromArray(F, xq, xo + 16)));
+            FloatVector s_acc = wa.mul(((FloatVector) ByteVector.fromArray(B128, xp, xo).convertShape(VectorOperators.B2F, F, 0))).add(wb.mul(((FloatVector) ByteVector.fromArray(B128, xp, xo + 16).convertShape(VectorOperators.B2F, F, 0))));
             acc = s_acc.add(s_acc.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats()).fma(FloatVector.broadcast(F, d), acc);
         }
         return hsum8(acc);
@@ -86,7 +89,8 @@ public final class Int8FloatKernels {
 
     /** One Q4_0 row at {@code offset} against the activation vector starting at {@code xStart}: ggml_vec_dot_q4_0_q8_0 (AVX2). */
     public static float dotQ4_0(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        float[] xq = x.qf, xd = x.d;
+        byte[] xp = x.qp;
+        float[] xd = x.d;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n / 32; b++) {
             long o = offset + 18L * b;
@@ -96,7 +100,7 @@ public final class Int8FloatKernels {
             FloatVector wa = (FloatVector) SEL_A.selectFrom(vwal, vwah).convertShape(VectorOperators.B2F, F, 0);
             FloatVector wb = (FloatVector) SEL_B.selectFrom(vwal, vwah).convertShape(VectorOperators.B2F, F, 0);
             float d = Float.float16ToFloat(w.get(Layouts.LE_SHORT, o)) * xd[xo >> 5];
-            FloatVector s_acc = wa.mul(FloatVector.fromArray(F, xq, xo)).add(wb.mul(FloatVector.fromArray(F, xq, xo + 16)));
+            FloatVector s_acc = wa.mul(((FloatVector) ByteVector.fromArray(B128, xp, xo).convertShape(VectorOperators.B2F, F, 0))).add(wb.mul(((FloatVector) ByteVector.fromArray(B128, xp, xo + 16).convertShape(VectorOperators.B2F, F, 0))));
             acc = s_acc.add(s_acc.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats()).fma(FloatVector.broadcast(F, d), acc);
         }
         return hsum8(acc);
@@ -109,7 +113,8 @@ public final class Int8FloatKernels {
      * method that is not inlined is boxed on every call.
      */
     public static void tileQ8_0(MemorySegment w, long rowBytes, int r0, Activations x, int t0, int n, float[] y, int yOff, int yStride) {
-        float[] xq = x.qf, xd = x.d;
+        byte[] xp = x.qp;
+        float[] xd = x.d;
         int nb = n / 32;
         long off0 = r0 * rowBytes, off1 = off0 + rowBytes;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
@@ -123,13 +128,13 @@ public final class Int8FloatKernels {
             FloatVector qb = (FloatVector) SEL_B.selectFrom(lqa, hqa).convertShape(VectorOperators.B2F, F, 0);
             float d0 = Float.float16ToFloat(w.get(Layouts.LE_SHORT, o)), d1 = Float.float16ToFloat(w.get(Layouts.LE_SHORT, u));
             int xo = t0 * n + 32 * b, xb = t0 * nb + b;
-            FloatVector x0a = FloatVector.fromArray(F, xq, xo), x0b = FloatVector.fromArray(F, xq, xo + 16);
+            FloatVector x0a = ((FloatVector) ByteVector.fromArray(B128, xp, xo).convertShape(VectorOperators.B2F, F, 0)), x0b = ((FloatVector) ByteVector.fromArray(B128, xp, xo + 16).convertShape(VectorOperators.B2F, F, 0));
             float dx0 = xd[xb];
             FloatVector s_a00 = pa.mul(x0a).add(pb.mul(x0b));
             a00 = s_a00.add(s_a00.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats()).fma(FloatVector.broadcast(F, d0 * dx0), a00);
             FloatVector s_a10 = qa.mul(x0a).add(qb.mul(x0b));
             a10 = s_a10.add(s_a10.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats()).fma(FloatVector.broadcast(F, d1 * dx0), a10);
-            FloatVector x1a = FloatVector.fromArray(F, xq, xo + n), x1b = FloatVector.fromArray(F, xq, xo + n + 16);
+            FloatVector x1a = ((FloatVector) ByteVector.fromArray(B128, xp, xo + n).convertShape(VectorOperators.B2F, F, 0)), x1b = ((FloatVector) ByteVector.fromArray(B128, xp, xo + n + 16).convertShape(VectorOperators.B2F, F, 0));
             float dx1 = xd[xb + nb];
             FloatVector s_a01 = pa.mul(x1a).add(pb.mul(x1b));
             a01 = s_a01.add(s_a01.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats()).fma(FloatVector.broadcast(F, d0 * dx1), a01);
@@ -145,7 +150,8 @@ public final class Int8FloatKernels {
 
     /** {@link #tileQ8_0} for Q4_0. */
     public static void tileQ4_0(MemorySegment w, long rowBytes, int r0, Activations x, int t0, int n, float[] y, int yOff, int yStride) {
-        float[] xq = x.qf, xd = x.d;
+        byte[] xp = x.qp;
+        float[] xd = x.d;
         int nb = n / 32;
         long off0 = r0 * rowBytes, off1 = off0 + rowBytes;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
@@ -161,13 +167,13 @@ public final class Int8FloatKernels {
             FloatVector qb = (FloatVector) SEL_B.selectFrom(vqal, vqah).convertShape(VectorOperators.B2F, F, 0);
             float d0 = Float.float16ToFloat(w.get(Layouts.LE_SHORT, o)), d1 = Float.float16ToFloat(w.get(Layouts.LE_SHORT, u));
             int xo = t0 * n + 32 * b, xb = t0 * nb + b;
-            FloatVector x0a = FloatVector.fromArray(F, xq, xo), x0b = FloatVector.fromArray(F, xq, xo + 16);
+            FloatVector x0a = ((FloatVector) ByteVector.fromArray(B128, xp, xo).convertShape(VectorOperators.B2F, F, 0)), x0b = ((FloatVector) ByteVector.fromArray(B128, xp, xo + 16).convertShape(VectorOperators.B2F, F, 0));
             float dx0 = xd[xb];
             FloatVector s_a00 = pa.mul(x0a).add(pb.mul(x0b));
             a00 = s_a00.add(s_a00.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats()).fma(FloatVector.broadcast(F, d0 * dx0), a00);
             FloatVector s_a10 = qa.mul(x0a).add(qb.mul(x0b));
             a10 = s_a10.add(s_a10.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats()).fma(FloatVector.broadcast(F, d1 * dx0), a10);
-            FloatVector x1a = FloatVector.fromArray(F, xq, xo + n), x1b = FloatVector.fromArray(F, xq, xo + n + 16);
+            FloatVector x1a = ((FloatVector) ByteVector.fromArray(B128, xp, xo + n).convertShape(VectorOperators.B2F, F, 0)), x1b = ((FloatVector) ByteVector.fromArray(B128, xp, xo + n + 16).convertShape(VectorOperators.B2F, F, 0));
             float dx1 = xd[xb + nb];
             FloatVector s_a01 = pa.mul(x1a).add(pb.mul(x1b));
             a01 = s_a01.add(s_a01.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats()).fma(FloatVector.broadcast(F, d0 * dx1), a01);
