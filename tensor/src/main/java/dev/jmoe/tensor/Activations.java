@@ -8,7 +8,7 @@ import dev.jmoe.gguf.GgmlType;
  * and are reused: no allocation per call once sized.
  *
  * <p>Layout per vector {@code v}: floats in {@code f[v*n ..]}; int8 quants in {@code q[v*n ..]}; one scale per block in
- * {@code d[v*nBlocks ..]}; the same quants permuted per block in {@code qp[v*n ..]} (Q8_0 / Q8_1) or as floats in {@code qf[v*n ..]} (Q8_K); Q8_1 block sums ({@code d * Σq}) in {@code s[v*nBlocks ..]}; Q8_K sums of each 16 quants in
+ * {@code d[v*nBlocks ..]}; the same quants permuted per block in {@code qp[v*n ..]} (Q8_0 / Q8_1); Q8_1 block sums ({@code d * Σq}) in {@code s[v*nBlocks ..]}; Q8_K sums of each 16 quants in
  * {@code bsums[v*n/16 ..]}.
  */
 public final class Activations {
@@ -26,8 +26,6 @@ public final class Activations {
     public byte[] q = new byte[0];
     /** The int8 quants of {@link #q} in Int8FloatKernels' lane order (Q8_0 / Q8_1, when those kernels run). */
     public byte[] qp = new byte[0];
-    /** The int8 quants of {@link #q} as floats in natural order (Q8_K, when KFloatKernels run). */
-    public float[] qf = new float[0];
     public float[] d = new float[0];
     public float[] s = new float[0];
     public short[] bsums = new short[0];
@@ -75,10 +73,6 @@ public final class Activations {
             case Q8_K -> {
                 ensureQuant(total, total / 256, true);
                 for (int v = 0; v < count; v++) ActivationQuant.q8_K(f, v * n, n, q, d, bsums, v * n / 256);
-                if (VECTOR && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
-                    if (qf.length < total) qf = new float[total];
-                    for (int i = 0; i < total; i++) qf[i] = q[i]; // natural order (KFloatKernels)
-                }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);
         }

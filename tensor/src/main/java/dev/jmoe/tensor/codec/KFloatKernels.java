@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link Q4_KCodec#dotScalar}): per super-block the integer sum
  * {@code sumi = Σ_sb sc[sb]·Σ q·q8} is formed in 16 float lanes — each lane sums 32 products of at most 15·128·63, below
  * 2^22, so every partial sum is an exact integer — then converted to int and added up exactly; the float formula after
- * it is the scalar one. Activation quants as floats in natural order ({@link Activations#qf} for Q8_K). Replaces the
+ * it is the scalar one. Activation quants read as int8 ({@link Activations#q}) and converted in the kernel (as floats they crowd the weights out of L1). Replaces the
  * short/int form of {@link KVector} where 512-bit floats are preferred (Q4_K about 1.7×, Q6_K several times its speed).
  */
 public final class KFloatKernels {
@@ -31,7 +31,7 @@ public final class KFloatKernels {
 
     /** One Q4_K row (blocks of 144 bytes: d, dmin, 12 packed scale bytes, 128 bytes of nibbles). */
     public static float dotQ4_K(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        float[] xq = x.qf;
+        byte[] xq = x.q;
         short[] bsums = x.bsums;
         float sum = 0;
         for (int i = 0; i < n / 256; i++) {
@@ -45,12 +45,12 @@ public final class KFloatKernels {
                 long q = o + 16 + 32L * c;
                 int xc = xo + 64 * c;
                 ByteVector b0 = ByteVector.fromMemorySegment(B128, w, q, LE), b1 = ByteVector.fromMemorySegment(B128, w, q + 16, LE);
-                FloatVector lo = ((FloatVector) b0.and((byte) 0xf).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, xq, xc))
-                        .add(((FloatVector) b1.and((byte) 0xf).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, xq, xc + 16)));
+                FloatVector lo = ((FloatVector) b0.and((byte) 0xf).convertShape(VectorOperators.B2F, F, 0)).mul(((FloatVector) ByteVector.fromArray(B128, xq, xc).convertShape(VectorOperators.B2F, F, 0)))
+                        .add(((FloatVector) b1.and((byte) 0xf).convertShape(VectorOperators.B2F, F, 0)).mul(((FloatVector) ByteVector.fromArray(B128, xq, xc + 16).convertShape(VectorOperators.B2F, F, 0))));
                 ByteVector h0 = b0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xf);
                 ByteVector h1 = b1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xf);
-                FloatVector hi = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, xq, xc + 32))
-                        .add(((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, xq, xc + 48)));
+                FloatVector hi = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).mul(((FloatVector) ByteVector.fromArray(B128, xq, xc + 32).convertShape(VectorOperators.B2F, F, 0)))
+                        .add(((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).mul(((FloatVector) ByteVector.fromArray(B128, xq, xc + 48).convertShape(VectorOperators.B2F, F, 0))));
                 int sb = 2 * c;
                 s = lo.fma(FloatVector.broadcast(F, scaleK4(scLo, scHi, sb)), s);
                 s = hi.fma(FloatVector.broadcast(F, scaleK4(scLo, scHi, sb + 1)), s);
@@ -71,7 +71,7 @@ public final class KFloatKernels {
      * lane (below 2^24) before it is converted to int.
      */
     public static float dotQ6_K(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        float[] xq = x.qf;
+        byte[] xq = x.q;
         short[] bsums = x.bsums;
         float sum = 0;
         for (int i = 0; i < n / 256; i++) {
@@ -92,7 +92,7 @@ public final class KFloatKernels {
      * int, with the byte shifts written out: in one method with the rest, C2 passed its node-count inlining cutoff and
      * ran the vector code boxed.
      */
-    private static int q6Half(MemorySegment w, long o, int h, float[] xq, int xo, long sc0, long sc1) {
+    private static int q6Half(MemorySegment w, long o, int h, byte[] xq, int xo, long sc0, long sc1) {
         FloatVector s = FloatVector.zero(F);
         for (int l0 = 0; l0 < 32; l0 += 16) {
             long ql = o + 64L * h + l0;
@@ -106,13 +106,13 @@ public final class KFloatKernels {
                     .or(hb.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
             int sb = 8 * h + (l0 >> 4); // sub-blocks sb, sb+2, sb+4, sb+6 for q1..q4
             int xs = xo + 16 * sb;
-            s = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, xq, xs))
+            s = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(((FloatVector) ByteVector.fromArray(B128, xq, xs).convertShape(VectorOperators.B2F, F, 0)))
                     .fma(FloatVector.broadcast(F, scale6(sc0, sc1, sb)), s);
-            s = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, xq, xs + 32))
+            s = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(((FloatVector) ByteVector.fromArray(B128, xq, xs + 32).convertShape(VectorOperators.B2F, F, 0)))
                     .fma(FloatVector.broadcast(F, scale6(sc0, sc1, sb + 2)), s);
-            s = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, xq, xs + 64))
+            s = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(((FloatVector) ByteVector.fromArray(B128, xq, xs + 64).convertShape(VectorOperators.B2F, F, 0)))
                     .fma(FloatVector.broadcast(F, scale6(sc0, sc1, sb + 4)), s);
-            s = ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, xq, xs + 96))
+            s = ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(((FloatVector) ByteVector.fromArray(B128, xq, xs + 96).convertShape(VectorOperators.B2F, F, 0)))
                     .fma(FloatVector.broadcast(F, scale6(sc0, sc1, sb + 6)), s);
         }
         return ((IntVector) s.convertShape(VectorOperators.F2I, I, 0)).reduceLanes(VectorOperators.ADD);
