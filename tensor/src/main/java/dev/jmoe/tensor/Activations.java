@@ -8,23 +8,16 @@ import dev.jmoe.gguf.GgmlType;
  * and are reused: no allocation per call once sized.
  *
  * <p>Layout per vector {@code v}: floats in {@code f[v*n ..]}; int8 quants in {@code q[v*n ..]}; one scale per block in
- * {@code d[v*nBlocks ..]}; the same quants permuted per block in {@code qp[v*n ..]} (Q8_0 / Q8_1); Q8_1 block sums ({@code d * Σq}) in {@code s[v*nBlocks ..]}; Q8_K sums of each 16 quants in
+ * {@code d[v*nBlocks ..]}; the same quants permuted per block in {@code qp[v*n ..]} (Q8_0); Q8_1 block sums ({@code d * Σq}) in {@code s[v*nBlocks ..]}; Q8_K sums of each 16 quants in
  * {@code bsums[v*n/16 ..]}.
  */
 public final class Activations {
-    /**
-     * Vector kernels possible, decided without touching a Vector API class: with {@code -Djmoe.vector=false} or without
-     * the incubator module Int8FloatKernels must not load (as KQuants decides for the K-quants).
-     */
-    private static final boolean VECTOR = !"false".equalsIgnoreCase(System.getProperty("jmoe.vector", "true"))
-            && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
     GgmlType format = GgmlType.F32;
     int n;
     int count;
     public float[] f = new float[0];
     public byte[] q = new byte[0];
-    /** The int8 quants of {@link #q} in Int8FloatKernels' lane order (Q8_0 / Q8_1, when those kernels run). */
+    /** The int8 quants of {@link #q} in Int8FloatKernels' lane order (Q8_0, when those kernels run). */
     public byte[] qp = new byte[0];
     public float[] d = new float[0];
     public float[] s = new float[0];
@@ -65,7 +58,9 @@ public final class Activations {
             case Q8_0, Q8_1 -> {
                 ensureQuant(total, total / 32, false);
                 for (int v = 0; v < count; v++) ActivationQuant.q8_0(f, v * n, n, q, d, format == GgmlType.Q8_1 ? s : null, v * n / 32);
-                if (VECTOR && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
+                // Q8_0 only: the Q8_1 users (Q4_1, Q5_1) have no Int8FloatKernels; VectorApi first, so that without the
+                // module Int8FloatKernels is never loaded
+                if (format == GgmlType.Q8_0 && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
                     if (qp.length < total) qp = new byte[total];
                     dev.jmoe.tensor.codec.Int8FloatKernels.permuteActivations(q, qp, 0, total);
                 }

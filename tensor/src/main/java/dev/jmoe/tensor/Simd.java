@@ -13,7 +13,7 @@ public final class Simd {
     private Simd() {}
 
     /** {@code -Djmoe.vector} (default true). */
-    public static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("jmoe.vector", "true"));
+    public static final boolean ENABLED = VectorApi.AVAILABLE;
 
     /** The float species the float dot products use. */
     public static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;

@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class IqVector {
     private IqVector() {}
 
-    static final boolean ENABLED = !"false".equals(System.getProperty("jmoe.vector"));
+    static final boolean ENABLED = dev.jmoe.tensor.VectorApi.AVAILABLE;
 
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;

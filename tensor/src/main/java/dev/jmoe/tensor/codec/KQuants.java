@@ -20,9 +20,7 @@ final class KQuants {
      * Whether the dot products take {@link KVector}'s Vector API paths: not with {@code -Djmoe.vector=false}, not when
      * the {@code jdk.incubator.vector} module is absent (KVector is then never loaded), not below 128-bit vectors.
      */
-    static final boolean VECTOR = !"false".equals(System.getProperty("jmoe.vector"))
-            && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && KVector.usable();
+    static final boolean VECTOR = dev.jmoe.tensor.VectorApi.AVAILABLE && KVector.usable();
     /** ggml-quants.c GROUP_MAX_EPS. */
     static final float GROUP_MAX_EPS = 1e-15f;
 
@@ -53,14 +51,12 @@ final class KQuants {
 
     /** get_scale_min_k4 of Q4_K/Q5_K: 6-bit scale of sub-block {@code j} (0..7) from the 12 packed bytes at {@code at}. */
     static int scaleK4(MemorySegment s, long at, int j) {
-        if (j < 4) return u8(s, at + j) & 63;
-        return (u8(s, at + j + 4) & 0xF) | ((u8(s, at + j - 4) >> 6) << 4);
+        return scaleK4(s.get(dev.jmoe.tensor.Layouts.LE_LONG, at), s.get(dev.jmoe.tensor.Layouts.LE_INT, at + 8), j);
     }
 
     /** get_scale_min_k4's 6-bit min of sub-block {@code j}. */
     static int minK4(MemorySegment s, long at, int j) {
-        if (j < 4) return u8(s, at + j + 4) & 63;
-        return (u8(s, at + j + 4) >> 4) | ((u8(s, at + j) >> 6) << 4);
+        return minK4(s.get(dev.jmoe.tensor.Layouts.LE_LONG, at), s.get(dev.jmoe.tensor.Layouts.LE_INT, at + 8), j);
     }
 
     /** Byte {@code k} (0..11) of the packed scales read once as {@code lo} (bytes 0..7) and {@code hi} (8..11). */
@@ -68,13 +64,13 @@ final class KQuants {
         return k < 8 ? (int) (lo >>> (8 * k)) & 0xFF : (hi >>> (8 * (k - 8))) & 0xFF;
     }
 
-    /** {@link #scaleK4} from the 12 bytes in registers (the kernels read them with two loads per super-block). */
+    /** get_scale_min_k4's scale from the 12 bytes held as {@code lo} (bytes 0..7) and {@code hi} (8..11): the kernels read them with two loads per super-block. */
     static int scaleK4(long lo, int hi, int j) {
         if (j < 4) return scaleByte(lo, hi, j) & 63;
         return (scaleByte(lo, hi, j + 4) & 0xF) | ((scaleByte(lo, hi, j - 4) >> 6) << 4);
     }
 
-    /** {@link #minK4} from the 12 bytes in registers. */
+    /** get_scale_min_k4's min from the 12 bytes held as {@code lo} and {@code hi}. */
     static int minK4(long lo, int hi, int j) {
         if (j < 4) return scaleByte(lo, hi, j + 4) & 63;
         return (scaleByte(lo, hi, j + 4) >> 4) | ((scaleByte(lo, hi, j) >> 6) << 4);

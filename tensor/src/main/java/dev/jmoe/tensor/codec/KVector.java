@@ -64,14 +64,6 @@ final class KVector {
         return v;
     }
 
-    /**
-     * Unsigned {@code v >>> k} on bytes through 32-bit lanes (x86 has no byte shift; C2 left the byte LSHR of these
-     * kernels un-intrinsified, as LSHL above): shift the ints, then clear the k bits each byte got from its neighbour.
-     */
-    private static ByteVector shr(ByteVector v, int k) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, k).reinterpretAsBytes().and((byte) (0xFF >>> k));
-    }
-
     private static ShortVector widen(ByteVector b) {
         return (ShortVector) b.convertShape(VectorOperators.B2S, SS, 0);
     }
@@ -102,7 +94,7 @@ final class KVector {
                     ByteVector a0 = ByteVector.fromArray(BS, q8, xo + 64 * c + l);
                     ByteVector a1 = ByteVector.fromArray(BS, q8, xo + 64 * c + 32 + l);
                     lo = lo.add(widen(wb.and((byte) 0xF)).mul(widen(a0)));
-                    hi = hi.add(widen(shr(wb, 4)).mul(widen(a1)));
+                    hi = hi.add(widen(wb.lanewise(VectorOperators.LSHR, 4)).mul(widen(a1)));
                 }
                 int sb = 2 * c;
                 tot = tot.add(widenSum(lo).mul(scaleK4(scLo, scHi, sb))).add(widenSum(hi).mul(scaleK4(scLo, scHi, sb + 1)));
@@ -131,9 +123,9 @@ final class KVector {
                 ShortVector lo = ShortVector.zero(SS), hi = ShortVector.zero(SS);
                 for (int l = 0; l < 32; l += bl) {
                     ByteVector wb = load(w, o + 48 + 32 * c + l);
-                    ByteVector hb = shr(load(w, o + 16 + l), 2 * c);
+                    ByteVector hb = load(w, o + 16 + l).lanewise(VectorOperators.LSHR, 2 * c);
                     ByteVector q0 = wb.and((byte) 0xF).or(shl(hb.and((byte) 1), 4));
-                    ByteVector q1 = shr(wb, 4).or(shl(hb.and((byte) 2), 3));
+                    ByteVector q1 = wb.lanewise(VectorOperators.LSHR, 4).or(shl(hb.and((byte) 2), 3));
                     ByteVector a0 = ByteVector.fromArray(BS, q8, xo + 64 * c + l);
                     ByteVector a1 = ByteVector.fromArray(BS, q8, xo + 64 * c + 32 + l);
                     lo = lo.add(widen(q0).mul(widen(a0)));
@@ -183,8 +175,8 @@ final class KVector {
             ByteVector l0 = load(w, ql + l), l1 = load(w, ql + 32 + l), hb = load(w, qh + l);
             ByteVector q1 = l0.and((byte) 0xF).or(shl(hb.and((byte) 3), 4));
             ByteVector q2 = l1.and((byte) 0xF).or(shl(hb.and((byte) 0x0C), 2));
-            ByteVector q3 = shr(l0, 4).or(hb.and((byte) 0x30));
-            ByteVector q4 = shr(l1, 4).or(shr(hb, 2).and((byte) 0x30));
+            ByteVector q3 = l0.lanewise(VectorOperators.LSHR, 4).or(hb.and((byte) 0x30));
+            ByteVector q4 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
             long sc = o + 192 + 8 * h + l / 16;
             tot = tot.add(prod(q1, q8, xh + l).mul(s8(w, sc)))
                     .add(prod(q2, q8, xh + 32 + l).mul(s8(w, sc + 2)))
@@ -215,7 +207,7 @@ final class KVector {
                     ByteVector qb = load(w, o + 16 + 32 * h + 16 * k + l);
                     for (int j = 0; j < 4; j++) {
                         int sb = 8 * h + 2 * j + k;
-                        ByteVector q = shr(qb, 2 * j).and((byte) 3);
+                        ByteVector q = qb.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
                         tot = tot.add(prod(q, q8, xo + 16 * sb + l).mul(u8(w, o + sb) & 0xF));
                     }
                 }
@@ -243,8 +235,8 @@ final class KVector {
                     ByteVector hm = load(w, o + 16 * k + l);
                     for (int j = 0; j < 4; j++) {
                         int sb = 8 * h + 2 * j + k;
-                        ByteVector hi = shl(shr(hm, 4 * h + j).and((byte) 1), 2);
-                        ByteVector q = shr(qb, 2 * j).and((byte) 3).or(hi).sub((byte) 4);
+                        ByteVector hi = shl(hm.lanewise(VectorOperators.LSHR, 4 * h + j).and((byte) 1), 2);
+                        ByteVector q = qb.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3).or(hi).sub((byte) 4);
                         tot = tot.add(prod(q, q8, xo + 16 * sb + l).mul(Q3_KCodec.scale(w, o, sb)));
                     }
                 }
