@@ -3,6 +3,7 @@ package dev.jmoe.cli;
 import dev.jmoe.model.LoadOptions.CacheType;
 import dev.jmoe.model.LanguageModel;
 import dev.jmoe.model.generate.Bench;
+import dev.jmoe.tensor.DotOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -77,6 +78,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
+    @Option(names = "--dot-order", paramLabel = "ORDER", defaultValue = "fast", converter = RunCommand.DotOrderConverter.class,
+            description = "float order of the Q4_0/Q8_0 products: fast, or ggml (llama.cpp's bits, batch-independent, slower) (default: ${DEFAULT-VALUE})")
+    DotOrder dotOrder;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random test tokens (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -105,7 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
         };
         for (Path m : models) {
             for (int t : ts) {
-                LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, 1), t, experts, cacheType);
+                LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, 1), t, experts, cacheType, false, null, dotOrder);
                 Double bytes = traffic == null ? null : traffic.bytesPerToken(m, experts);
                 try (LanguageModel lm = backend.load(req)) {
                     Bench bench = new Bench(lm, seed);

@@ -2,6 +2,7 @@ package dev.jmoe.cli;
 
 import dev.jmoe.model.LoadOptions.CacheType;
 import dev.jmoe.model.Probe;
+import dev.jmoe.tensor.DotOrder;
 import java.nio.file.Path;
 
 /**
@@ -15,10 +16,11 @@ import java.nio.file.Path;
  * @param cacheType     KV cache element type
  * @param checkFinite   stop with the layer and tensor name at the first NaN/Inf
  * @param probe         receives the named intermediates ({@code --dump-tensors}); null = none
+ * @param dotOrder      float order of the Q4_0 / Q8_0 products ({@code --dot-order})
  */
 public record LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed,
-                          CacheType cacheType, boolean checkFinite, Probe probe) {
+                          CacheType cacheType, boolean checkFinite, Probe probe, DotOrder dotOrder) {
     public LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed, CacheType cacheType) {
-        this(file, contextLength, maxBatch, threads, expertsUsed, cacheType, false, null);
+        this(file, contextLength, maxBatch, threads, expertsUsed, cacheType, false, null, DotOrder.FAST);
     }
 }

@@ -10,6 +10,7 @@ import dev.jmoe.model.generate.GenerationStats;
 import dev.jmoe.model.generate.Generator;
 import dev.jmoe.model.generate.SamplerParams;
 import dev.jmoe.model.generate.TokenListener;
+import dev.jmoe.tensor.DotOrder;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,6 +108,10 @@ public final class RunCommand implements Callable<Integer> {
             description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
+    @Option(names = "--dot-order", paramLabel = "ORDER", defaultValue = "fast", converter = RunCommand.DotOrderConverter.class,
+            description = "float order of the Q4_0/Q8_0 products: fast, or ggml (llama.cpp's bits, batch-independent, slower) (default: ${DEFAULT-VALUE})")
+    DotOrder dotOrder;
+
     @Option(names = "--stop", paramLabel = "TEXT", description = "stop when the output contains TEXT (repeatable; needs the tokenizer)")
     List<String> stops = new ArrayList<>();
 
@@ -130,6 +135,14 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print one JSON object (ids, text, timings) instead of streaming")
     boolean json;
+
+    static final class DotOrderConverter implements picocli.CommandLine.ITypeConverter<DotOrder> {
+        @Override
+        public DotOrder convert(String value) {
+            for (DotOrder o : DotOrder.values()) if (o.name().equalsIgnoreCase(value)) return o;
+            throw new IllegalArgumentException("unknown --dot-order '" + value + "': use fast or ggml");
+        }
+    }
 
     static final class CacheTypeConverter implements picocli.CommandLine.ITypeConverter<CacheType> {
         @Override
@@ -166,7 +179,7 @@ public final class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         if (!dumpFilter.isEmpty() && dumpTensors == null) throw new IllegalArgumentException("--dump-filter needs --dump-tensors FILE");
         try (TensorDump dump = dumpTensors != null ? new TensorDump(dumpTensors, dumpFilter) : null;
-             LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType, checkFinite, dump))) {
+             LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType, checkFinite, dump, dotOrder))) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             int lastN = repeatLastN < 0 ? lm.contextLength() : repeatLastN;
             SamplerParams sp = new SamplerParams(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty,

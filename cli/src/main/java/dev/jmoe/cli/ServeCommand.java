@@ -9,6 +9,7 @@ import dev.jmoe.model.tokenizer.ChatTemplate;
 import dev.jmoe.model.tokenizer.Tokenizer;
 import dev.jmoe.server.OpenAiServer;
 import dev.jmoe.server.ServerOptions;
+import dev.jmoe.tensor.DotOrder;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +87,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
+    @Option(names = "--dot-order", paramLabel = "ORDER", defaultValue = "fast", converter = RunCommand.DotOrderConverter.class,
+            description = "float order of the Q4_0/Q8_0 products: fast, or ggml (llama.cpp's bits, batch-independent, slower) (default: ${DEFAULT-VALUE})")
+    DotOrder dotOrder;
+
     @Option(names = "--alias", paramLabel = "NAME", description = "model id in /v1/models and responses (default: the file name without .gguf)")
     String alias;
 
@@ -115,7 +120,7 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
         LoadOptions lo = LoadOptions.defaults().withContextLength(ctx).withSlots(parallel).withThreads(nThreads)
-                .withMaxBatch(parallel + prefillChunk).withCacheType(cacheType);
+                .withMaxBatch(parallel + prefillChunk).withCacheType(cacheType).withDotOrder(dotOrder);
         try (LanguageModel lm = ModelLoader.load(model, lo)) {
             OpenAiServer s = OpenAiServer.start(lm, tok, template, opt);
             server = s;

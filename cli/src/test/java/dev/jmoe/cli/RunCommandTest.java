@@ -78,6 +78,16 @@ class RunCommandTest {
     }
 
     @Test
+    void dotOrderGgmlReachesTheLoaderAndAnUnknownOneIsAUsageError() {
+        CliRun r = CliRun.run(backend, "run", "-m", model, "--prompt-ids", "1", "-n", "1", "--dot-order", "GGML");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(backend.loads.getLast().dotOrder()).isEqualTo(dev.jmoe.tensor.DotOrder.GGML);
+        CliRun bad = CliRun.run(backend, "run", "-m", model, "--prompt-ids", "1", "--dot-order", "exact");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("unknown --dot-order 'exact'");
+    }
+
+    @Test
     void aSeedMakesSamplingReproducible() throws Exception {
         String[] args = {"run", "-m", model, "--prompt-ids", "3", "-n", "40", "--temp", "1.5", "--top-k", "0",
                 "--min-p", "0", "--seed", "1234", "--json"};

@@ -43,7 +43,7 @@ abstract class DecoderModel implements LanguageModel {
         this.next = new int[slots];
         this.maxBatch = Math.min(opt.maxBatch(), ctx);
         this.pool = opt.poolOrCommon();
-        this.mv = new MatVec(pool);
+        this.mv = new MatVec(pool, opt.dotOrder());
         this.tokEmbd = tokEmbd;
         this.output = output;
         this.checkFinite = opt.checkFinite();

@@ -14,13 +14,13 @@ final class HeadWorkers {
     final float[][] scores; // [worker][ctx]
     final MatVec[] mv;      // [worker]
 
-    HeadWorkers(Parallel pool, int contextLength) {
+    HeadWorkers(Parallel pool, int contextLength, dev.jmoe.tensor.DotOrder order) {
         this.pool = pool;
         this.workers = pool.threads();
         this.scores = new float[workers][contextLength];
         this.mv = new MatVec[workers];
         Parallel single = new Parallel(1);
-        for (int w = 0; w < workers; w++) mv[w] = new MatVec(single);
+        for (int w = 0; w < workers; w++) mv[w] = new MatVec(single, order);
     }
 
     /** First head of worker {@code w}'s range. */

@@ -1,5 +1,6 @@
 package dev.jmoe.model;
 
+import dev.jmoe.tensor.DotOrder;
 import dev.jmoe.tensor.Parallel;
 
 /**
@@ -18,9 +19,11 @@ import dev.jmoe.tensor.Parallel;
  * @param maxBatch      largest micro-batch of a prefill (longer prompts are split); scratch is sized for it
  * @param checkFinite   throw {@link NonFiniteException} naming layer and tensor when a NaN/Inf appears (slower)
  * @param probe         receives named intermediates (debugging); null = none
+ * @param dotOrder      float order of the Q4_0 / Q8_0 products: FAST (default) or GGML (llama.cpp's bits, slower;
+ *                      the tests that compare logits with llama.cpp's exactly use it)
  */
 public record LoadOptions(int contextLength, int slots, Parallel pool, int threads, int expertsUsed, CacheType cacheType, int maxBatch,
-                          boolean checkFinite, Probe probe) {
+                          boolean checkFinite, Probe probe, DotOrder dotOrder) {
 
     /** Context used when the caller does not choose one and the file's trained context is larger. */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
@@ -47,48 +50,53 @@ public record LoadOptions(int contextLength, int slots, Parallel pool, int threa
         if (expertsUsed < 0) throw new IllegalArgumentException("experts must be >= 0, got " + expertsUsed);
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
         if (cacheType == null) cacheType = CacheType.F32;
+        if (dotOrder == null) dotOrder = DotOrder.FAST;
     }
 
     public static LoadOptions defaults() {
-        return new LoadOptions(0, 1, null, 0, 0, CacheType.F32, 32, false, null);
+        return new LoadOptions(0, 1, null, 0, 0, CacheType.F32, 32, false, null, DotOrder.FAST);
     }
 
     public LoadOptions withContextLength(int n) {
-        return new LoadOptions(n, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(n, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder);
     }
 
     /** n KV slots (independent sequences), each of {@link #contextLength()} positions. */
     public LoadOptions withSlots(int n) {
-        return new LoadOptions(contextLength, n, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, n, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder);
     }
 
     public LoadOptions withPool(Parallel p) {
-        return new LoadOptions(contextLength, slots, p, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, p, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder);
     }
 
     /** A pool of n threads created for the model and closed with it (ignored when a pool is given). */
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(contextLength, slots, pool, n, expertsUsed, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, pool, n, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder);
     }
 
     public LoadOptions withExpertsUsed(int k) {
-        return new LoadOptions(contextLength, slots, pool, threads, k, cacheType, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, pool, threads, k, cacheType, maxBatch, checkFinite, probe, dotOrder);
     }
 
     public LoadOptions withCacheType(CacheType t) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe, dotOrder);
     }
 
     public LoadOptions withMaxBatch(int b) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, b, checkFinite, probe);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, b, checkFinite, probe, dotOrder);
     }
 
     public LoadOptions withCheckFinite(boolean on) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, on, probe);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, on, probe, dotOrder);
     }
 
     public LoadOptions withProbe(Probe p) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, p);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, p, dotOrder);
+    }
+
+    public LoadOptions withDotOrder(DotOrder o) {
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, o);
     }
 
     Parallel poolOrCommon() {

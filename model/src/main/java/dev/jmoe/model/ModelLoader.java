@@ -77,7 +77,7 @@ public final class ModelLoader {
         Deepseek2.Config c = Deepseek2.Config.read(file.metadata(), opt.expertsUsed());
         Tensors w = new Tensors(file);
         int ctx = context(opt, c.nCtxTrain());
-        HeadWorkers hw = new HeadWorkers(opt.poolOrCommon(), ctx);
+        HeadWorkers hw = new HeadWorkers(opt.poolOrCommon(), ctx, opt.dotOrder());
         int maxBatch = Math.min(opt.maxBatch(), ctx);
         int E = c.nEmbd(), H = c.nHead(), qk = c.nope() + c.rope();
         Deepseek2.Layer[] layers = new Deepseek2.Layer[c.nLayer()];
@@ -159,7 +159,7 @@ public final class ModelLoader {
         Llama.Config c = Llama.Config.read(file.metadata(), arch, opt.expertsUsed());
         Tensors w = new Tensors(file);
         int ctx = context(opt, file.metadata().getInt(arch + ".context_length"));
-        HeadWorkers hw = new HeadWorkers(opt.poolOrCommon(), ctx);
+        HeadWorkers hw = new HeadWorkers(opt.poolOrCommon(), ctx, opt.dotOrder());
         int maxBatch = Math.min(opt.maxBatch(), ctx);
         int E = c.nEmbd(), qDim = c.nHead() * c.headDim(), kvDim = c.nKv() * c.headDim();
         Llama.Layer[] layers = new Llama.Layer[c.nLayer()];

@@ -71,7 +71,7 @@ class Q8CacheTest {
             v[i] = (float) r.nextGaussian();
         }
         for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
-        GqaAttention a = new GqaAttention(nHead, nKv, hd, ctx, slots, CacheType.Q8_0, new HeadWorkers(POOL, ctx));
+        GqaAttention a = new GqaAttention(nHead, nKv, hd, ctx, slots, CacheType.Q8_0, new HeadWorkers(POOL, ctx, dev.jmoe.tensor.DotOrder.FAST));
         assertThat(a.cacheBytes()).isEqualTo(2L * slots * ctx * kvDim / 32 * 34);
         int[] slot = new int[ctx], pos = new int[ctx];
         for (int p = 0; p < ctx; p++) {
@@ -129,7 +129,7 @@ class Q8CacheTest {
         float[] kv = new float[ctx * stride], q = new float[2 * qDim], out = new float[2 * nHead * vHead];
         for (int i = 0; i < kv.length; i++) kv[i] = (float) r.nextGaussian();
         for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
-        Mla mla = new Mla(kB, vB, nope, rope, kvLora, vHead, ctx, 3, 4, CacheType.Q8_0, new HeadWorkers(POOL, ctx));
+        Mla mla = new Mla(kB, vB, nope, rope, kvLora, vHead, ctx, 3, 4, CacheType.Q8_0, new HeadWorkers(POOL, ctx, dev.jmoe.tensor.DotOrder.FAST));
         assertThat(mla.cacheBytes()).isEqualTo(3L * ctx * stride / 32 * 34);
         int[] slot = new int[ctx], pos = new int[ctx];
         for (int p = 0; p < ctx; p++) {

@@ -8,8 +8,9 @@ import dev.jmoe.gguf.GgmlType;
  * and are reused: no allocation per call once sized.
  *
  * <p>Layout per vector {@code v}: floats in {@code f[v*n ..]}; int8 quants in {@code q[v*n ..]}; one scale per block in
- * {@code d[v*nBlocks ..]}; the same quants permuted per block in {@code qp[v*n ..]} (Q8_0); Q8_1 block sums ({@code d * Σq}) in {@code s[v*nBlocks ..]}; Q8_K sums of each 16 quants in
- * {@code bsums[v*n/16 ..]}.
+ * {@code d[v*nBlocks ..]}; the same quants permuted per block in {@code qp[v*n ..]} (Q8_0, GGML order) or as floats
+ * {@code q·d} in {@code qf[v*n ..]} (Q8_0, FAST order); Q8_1 block sums ({@code d * Σq}) in {@code s[v*nBlocks ..]};
+ * Q8_K sums of each 16 quants in {@code bsums[v*n/16 ..]}.
  */
 public final class Activations {
     GgmlType format = GgmlType.F32;
@@ -19,12 +20,20 @@ public final class Activations {
     public byte[] q = new byte[0];
     /** The int8 quants of {@link #q} in Int8FloatKernels' lane order (Q8_0, when those kernels run). */
     public byte[] qp = new byte[0];
+    /** The Q8_0 quants times their block scale, {@code q[i]·d[i/32]} as float (Q8FloatKernels' batches, FAST order, 4+ vectors). */
+    public float[] qf = new float[0];
+    DotOrder order = DotOrder.GGML;
     public float[] d = new float[0];
     public float[] s = new float[0];
     public short[] bsums = new short[0];
 
     public GgmlType format() {
         return format;
+    }
+
+    /** The order the Q8_0 activations were prepared for: GGML fills {@link #qp}, FAST {@link #qf} (where those kernels run). */
+    public DotOrder order() {
+        return order;
     }
 
     /** Elements per vector. */
@@ -47,7 +56,13 @@ public final class Activations {
      * The F32 copy is always kept (F32/F16/BF16 weights dot against it).
      */
     public Activations prepare(GgmlType format, float[] x, int xOff, int n, int count) {
+        return prepare(format, DotOrder.GGML, x, xOff, n, count);
+    }
+
+    /** {@link #prepare(GgmlType, float[], int, int, int)} for the kernels of {@code order}. */
+    public Activations prepare(GgmlType format, DotOrder order, float[] x, int xOff, int n, int count) {
         this.format = format;
+        this.order = order;
         this.n = n;
         this.count = count;
         int total = n * count;
@@ -61,8 +76,16 @@ public final class Activations {
                 // Q8_0 only: the Q8_1 users (Q4_1, Q5_1) have no Int8FloatKernels; VectorApi first, so that without the
                 // module Int8FloatKernels is never loaded
                 if (format == GgmlType.Q8_0 && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
-                    if (qp.length < total) qp = new byte[total];
-                    dev.jmoe.tensor.codec.Int8FloatKernels.permuteActivations(q, qp, 0, total);
+                    if (order == DotOrder.FAST) {
+                        // the batched tiles read floats; one token reads the bytes
+                        if (count >= dev.jmoe.tensor.codec.Q8FloatKernels.TILE_TOKENS) {
+                            if (qf.length < total) qf = new float[total];
+                            for (int i = 0; i < total; i++) qf[i] = q[i] * d[i >> 5];
+                        }
+                    } else {
+                        if (qp.length < total) qp = new byte[total];
+                        dev.jmoe.tensor.codec.Int8FloatKernels.permuteActivations(q, qp, 0, total);
+                    }
                 }
             }
             case Q8_K -> {

@@ -29,15 +29,17 @@ public interface Codec {
 
     /**
      * Dot product of {@code n} weights at byte {@code offset} with the activations {@code x}, starting at activation
-     * element {@code xStart} (a block boundary). {@code x} was quantized to {@link #activationType()}.
+     * element {@code xStart} (a block boundary). {@code x} was quantized to {@link #activationType()} (in
+     * {@link DotOrder#GGML} order: FAST-order activations are for {@link #dotRows} only).
      */
     float dot(MemorySegment w, long offset, Activations x, int xStart, int n);
 
     /**
      * Rows {@code [r0, r1)} of the matrix at {@code w} ({@code rowBytes} apart) against {@code nTok} activation
      * vectors ({@code x.base(t)}): {@code y[yOff + t*yStride + r] = dot(row r, vector t)}, each value bit-identical to
-     * {@link #dot}. The loop lives in the codec so each type's kernel is compiled on its own; types with a batched
-     * kernel decode each weight block once for several tokens.
+     * {@link #dot} — except for Q4_0 / Q8_0 activations prepared in {@link DotOrder#FAST} order, whose values are
+     * bit-identical to the one-token dotRows instead. The loop lives in the codec so each type's kernel is compiled on
+     * its own; types with a batched kernel decode each weight block once for several tokens.
      */
     default void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
         int n = x.length();

@@ -8,7 +8,7 @@ package dev.jmoe.tensor;
  *
  * <p>matmul reads each weight row once for the whole batch: each chunk of rows goes to the codec's
  * {@link Codec#dotRows}, which dots every token against rows that sit in L1 (the tokens' activations stream from L2),
- * and for Q4_0 / Q8_0 decodes each weight block once for 2 tokens. Decode is bound by weight bytes; a batch of tokens
+ * and for Q4_0 / Q8_0 decodes each weight block once for 4 tokens (2 in {@link DotOrder#GGML} order). Decode is bound by weight bytes; a batch of tokens
  * turns that into compute on cached rows.
  */
 public final class MatVec {
@@ -16,6 +16,7 @@ public final class MatVec {
     static final int TILE = 4;
 
     private final Parallel pool;
+    private final DotOrder order;
     private final Activations act = new Activations();
     private final Parallel.Range body = this::rows;
 
@@ -24,8 +25,18 @@ public final class MatVec {
     private float[] y;
     private int yOff, nTok;
 
+    /** Products in {@link DotOrder#FAST} order. */
     public MatVec(Parallel pool) {
+        this(pool, DotOrder.FAST);
+    }
+
+    public MatVec(Parallel pool, DotOrder order) {
         this.pool = pool;
+        this.order = order;
+    }
+
+    public DotOrder order() {
+        return order;
     }
 
     public Parallel pool() {
@@ -39,7 +50,7 @@ public final class MatVec {
 
     /** {@code y[yOff + r] = Σ_c W[r][c] · x[xOff + c]} for all rows r. */
     public void matvec(Matrix w, float[] x, int xOff, float[] y, int yOff) {
-        act.prepare(w.codec().activationType(), x, xOff, w.cols(), 1);
+        act.prepare(w.codec().activationType(), order, x, xOff, w.cols(), 1);
         start(w, y, yOff, 1);
     }
 
@@ -49,10 +60,11 @@ public final class MatVec {
 
     /**
      * Batched product: {@code x} holds {@code nTok} vectors of length cols ({@code x[t*cols + c]}), {@code y} receives
-     * {@code nTok} vectors of length rows ({@code y[t*rows + r]}). Each result equals the matvec of that token exactly.
+     * {@code nTok} vectors of length rows ({@code y[t*rows + r]}). Each result equals the matvec of that token exactly
+     * (in either order).
      */
     public void matmul(Matrix w, float[] x, int nTok, float[] y) {
-        act.prepare(w.codec().activationType(), x, 0, w.cols(), nTok);
+        act.prepare(w.codec().activationType(), order, x, 0, w.cols(), nTok);
         start(w, y, 0, nTok);
     }
 

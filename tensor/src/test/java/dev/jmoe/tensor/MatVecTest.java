@@ -8,7 +8,11 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** matvec == the codec's dot per row, and matmul == nTok matvecs exactly, for every registered type and 1–3 threads. */
+/**
+ * GGML order: matvec == the codec's dot per row, and matmul == nTok matvecs exactly, for every registered type and 1–3
+ * threads. FAST order (Q4_0 / Q8_0): matvec and matmul within float rounding of the scalar reference dots, independent
+ * of the thread count.
+ */
 class MatVecTest {
     static final int COLS = 512, ROWS = 37; // a row count that is not a multiple of the tile or of the thread count
 
@@ -47,7 +51,7 @@ class MatVecTest {
         Random rnd = new Random(threads);
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         try (Parallel pool = new Parallel(threads)) {
-            MatVec mv = new MatVec(pool);
+            MatVec mv = new MatVec(pool, DotOrder.GGML);
             float[] y = new float[ROWS + 2];
             mv.matvec(w, x, 0, y, 2);
             Activations a = new Activations().prepare(w.codec().activationType(), x, 0, COLS, 1);
@@ -80,12 +84,49 @@ class MatVecTest {
         for (int i = 0; i < COLS; i++) x[i] = (float) rnd.nextGaussian();
         float[] y = new float[ROWS];
         try (Parallel pool = new Parallel(threads)) {
-            new MatVec(pool).matvec(w, x, y);
+            new MatVec(pool, DotOrder.GGML).matvec(w, x, y);
         }
         Activations a = new Activations().prepare(w.codec().activationType(), x, 0, COLS, 1);
         for (int r = 0; r < ROWS; r++) {
             float ref = scalarDot(w.codec(), w.data(), w.rowOffset(r), a);
             assertThat(y[r]).as("row %d", r).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(ref))));
+        }
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> fastCases() {
+        return java.util.stream.Stream.of(GgmlType.Q4_0, GgmlType.Q8_0)
+                .flatMap(t -> java.util.stream.IntStream.of(1, 4, 9).mapToObj(n -> org.junit.jupiter.params.provider.Arguments.of(t, n)));
+    }
+
+    /**
+     * FAST order against the scalar reference (ggml's generic dot on the same Q8_0 activations): the block sums are
+     * exact in both, only the float accumulation differs, so the gap is a few float roundings of Σ|w·x|. Batches of
+     * 4 and 9 tokens cover the 4 × 4 tiles, leftover tokens and (37 rows) leftover rows; 1 and 3 threads must give the
+     * same bits.
+     */
+    @ParameterizedTest
+    @MethodSource("fastCases")
+    void fastOrderMatchesTheScalarReferenceAndIgnoresTheThreadCount(GgmlType t, int nTok) {
+        Matrix w = randomMatrix(t, 7L * t.id + nTok);
+        float[] x = new float[nTok * COLS];
+        Random rnd = new Random(nTok);
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] one = new float[nTok * ROWS], three = new float[nTok * ROWS];
+        try (Parallel p1 = new Parallel(1); Parallel p3 = new Parallel(3)) {
+            new MatVec(p1, DotOrder.FAST).matmul(w, x, nTok, one);
+            new MatVec(p3, DotOrder.FAST).matmul(w, x, nTok, three);
+        }
+        float[] wf = w.toFloats();
+        for (int tok = 0; tok < nTok; tok++) {
+            Activations a = new Activations().prepare(w.codec().activationType(), x, tok * COLS, COLS, 1);
+            for (int r = 0; r < ROWS; r++) {
+                float ref = scalarDot(w.codec(), w.data(), w.rowOffset(r), a);
+                double mag = 0;
+                for (int c = 0; c < COLS; c++) mag += Math.abs((double) wf[r * COLS + c] * a.q[c] * a.d[c / 32]);
+                int i = tok * ROWS + r;
+                assertThat(one[i]).as("token %d row %d", tok, r).isCloseTo(ref, org.assertj.core.data.Offset.offset((float) (1e-6 * mag) + 1e-30f));
+                assertThat(Float.floatToIntBits(three[i])).as("3 threads, token %d row %d", tok, r).isEqualTo(Float.floatToIntBits(one[i]));
+            }
         }
     }
 

@@ -51,13 +51,17 @@ public final class Q4_0Codec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (Int8FloatKernels.ENABLED) return Int8FloatKernels.dotQ4_0(w, offset, x, xStart, n);
+        if (Int8FloatKernels.ENABLED) {
+            if (x.order() != dev.jmoe.tensor.DotOrder.GGML) throw new IllegalStateException("Q4_0 dot needs activations prepared in GGML order (FAST order is for dotRows)");
+            return Int8FloatKernels.dotQ4_0(w, offset, x, xStart, n);
+        }
         return Simd.INT_KERNELS ? LegacyVector.dotQ4_0(w, offset, x, xStart, n) : dotReference(w, offset, x, xStart, n);
     }
 
     @Override
     public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
-        if (Int8FloatKernels.ENABLED) Int8FloatKernels.rows(true, w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        if (Int8FloatKernels.ENABLED && x.order() == dev.jmoe.tensor.DotOrder.FAST) Q8FloatKernels.rows(true, w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        else if (Int8FloatKernels.ENABLED) Int8FloatKernels.rows(true, w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
         else Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
     }
 

@@ -1,0 +1,260 @@
+package dev.jmoe.tensor.codec;
+
+import static dev.jmoe.tensor.Layouts.LE_SHORT;
+
+import dev.jmoe.tensor.Activations;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_0 and Q8_0 rows against Q8_0 activations in this library's own float order ({@link dev.jmoe.tensor.DotOrder#FAST})
+ * on 512-bit vectors. The activations are quantized as llama.cpp quantizes them, so results stay within float rounding
+ * of ggml's (not bit-equal: {@link Int8FloatKernels} has that order); what made the ggml-order kernels slow is gone: no
+ * lane permutes, no pairwise lane adds. Both weight types decode a block into two float vectors, values 0..15 and
+ * 16..31, in their natural order (Q4_0 nibbles through a 16-entry table of {@code nibble − 8}: one permute instead of
+ * mask, subtract and convert).
+ *
+ * <p>One token ({@code rowQ*}, a row at a time so the weights stream in order, even and odd blocks in two FMA chains):
+ * the int8 activations ({@link Activations#q}) are converted per block, the block's products summed exactly (small
+ * integers in float) and scaled by {@code d_w·d_x}: {@code acc = fma(w_lo·x_lo + w_hi·x_hi, d_w·d_x, acc)}. Bytes,
+ * not floats, and one row, not four: both measured faster for the weight stream (4 interleaved rows cost Q8_0 a third
+ * of its speed).
+ *
+ * <p>Batches ({@code tileQ*x4x4}, 4 rows × 4 tokens): the activations as floats ({@link Activations#qf}, {@code q·d}),
+ * each decoded weight block scaled by its {@code d} once and used for 4 tokens, each activation load for 4 rows:
+ * {@code acc = fma(w_lo·d, x_lo, fma(w_hi·d, x_hi, acc))}; 2.5–3× the multiply-adds per second of the ggml-order 2 × 2
+ * tiles. Tokens left over (batch size mod 4) take the one-token path, so a batch's values are within float rounding
+ * of token-by-token matvecs rather than equal to them; the thread count never changes them. Lane sums use a fixed
+ * tree, so compiled and interpreted code give the same bits.
+ */
+public final class Q8FloatKernels {
+    private Q8FloatKernels() {}
+
+    /** Same condition as the ggml-order kernels: vector integer kernels on, 512-bit floats preferred. */
+    public static final boolean ENABLED = Int8FloatKernels.ENABLED;
+    /** Batches of at least this many tokens use the float tiles (and need {@link Activations#qf}). */
+    public static final int TILE_TOKENS = 4;
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    /** Float bits of {@code i − 8} in lane i: selectFrom with a nibble (low 4 bits of the lane, wrapped) gives its value. */
+    private static final IntVector Q4_VALUES;
+    /** Lane i ↔ i ^ s for s = 8, 4, 2, 1: the fixed pairing of the lane-sum tree. */
+    private static final VectorShuffle<Float> SWAP8, SWAP4, SWAP2, SWAP1;
+
+    static {
+        int[] v = new int[16];
+        for (int i = 0; i < 16; i++) v[i] = Float.floatToIntBits(i - 8);
+        Q4_VALUES = IntVector.fromArray(I, v, 0);
+        SWAP8 = VectorShuffle.fromOp(F, i -> i ^ 8);
+        SWAP4 = VectorShuffle.fromOp(F, i -> i ^ 4);
+        SWAP2 = VectorShuffle.fromOp(F, i -> i ^ 2);
+        SWAP1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+    }
+
+    /**
+     * {@link dev.jmoe.tensor.Codec#dotRows} for Q4_0 ({@code q4}) or Q8_0 in FAST order: rows {@code [r0, r1)}, tokens
+     * {@code [0, nTok)}, {@code y[yOff + t*yStride + r]}; {@code act} prepared in FAST order.
+     */
+    public static void rows(boolean q4, MemorySegment w, long rowBytes, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
+        int n = act.length(), nb = n / 32;
+        int tTiles = nTok / TILE_TOKENS * TILE_TOKENS;
+        byte[] xq = act.q;
+        float[] xd = act.d;
+        int r = r0;
+        if (tTiles > 0) {
+            // 4 rows (4 × 4 KB at 7168 columns of Q4_0) stay in L1 while the token tiles stream past them
+            for (; r + 4 <= r1; r += 4) {
+                for (int t = 0; t < tTiles; t += TILE_TOKENS) {
+                    if (q4) tileQ40x4x4(w, rowBytes, r, act.qf, n, t, y, yOff, yStride);
+                    else tileQ80x4x4(w, rowBytes, r, act.qf, n, t, y, yOff, yStride);
+                }
+                for (int t = tTiles; t < nTok; t++) {
+                    for (int k = r; k < r + 4; k++) y[yOff + t * yStride + k] = q4 ? rowQ40(w, k * rowBytes, xq, t * n, xd, t * nb, n) : rowQ80(w, k * rowBytes, xq, t * n, xd, t * nb, n);
+                }
+            }
+        }
+        for (; r < r1; r++) {
+            for (int t = 0; t < nTok; t++) y[yOff + t * yStride + r] = q4 ? rowQ40(w, r * rowBytes, xq, t * n, xd, t * nb, n) : rowQ80(w, r * rowBytes, xq, t * n, xd, t * nb, n);
+        }
+    }
+
+    /** Lane sum in a fixed tree (the same bits compiled or interpreted, unlike reduceLanes). */
+    private static float sum(FloatVector v) {
+        v = v.add(v.rearrange(SWAP8));
+        v = v.add(v.rearrange(SWAP4));
+        v = v.add(v.rearrange(SWAP2));
+        return v.add(v.rearrange(SWAP1)).lane(0);
+    }
+
+    // The kernels are written out per type and shape (generated from one template) without vector-passing helpers
+    // except the final sums: C2 stops inlining small methods once a compilation passes its node-count cutoff, and a
+    // vector passed to a method that is not inlined is boxed on every call.
+
+    /** 4 rows × 4 tokens of Q4_0; see {@link #rows}. */
+    private static void tileQ40x4x4(MemorySegment w, long rowBytes, int r0, float[] x, int n, int t0, float[] y, int yOff, int yStride) {
+        IntVector tbl = Q4_VALUES;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        long w0 = r0 * rowBytes;
+        int x0 = t0 * n;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + 18L * b, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B128, w, o0 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o0)));
+            FloatVector l0 = q0.selectFrom(tbl).reinterpretAsFloats().mul(d0), h0 = q0.lanewise(VectorOperators.ASHR, 4).selectFrom(tbl).reinterpretAsFloats().mul(d0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B128, w, o1 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o1)));
+            FloatVector l1 = q1.selectFrom(tbl).reinterpretAsFloats().mul(d1), h1 = q1.lanewise(VectorOperators.ASHR, 4).selectFrom(tbl).reinterpretAsFloats().mul(d1);
+            IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B128, w, o2 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o2)));
+            FloatVector l2 = q2.selectFrom(tbl).reinterpretAsFloats().mul(d2), h2 = q2.lanewise(VectorOperators.ASHR, 4).selectFrom(tbl).reinterpretAsFloats().mul(d2);
+            IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B128, w, o3 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o3)));
+            FloatVector l3 = q3.selectFrom(tbl).reinterpretAsFloats().mul(d3), h3 = q3.lanewise(VectorOperators.ASHR, 4).selectFrom(tbl).reinterpretAsFloats().mul(d3);
+            int xo0 = x0 + 32 * b;
+            FloatVector xl0 = FloatVector.fromArray(F, x, xo0), xh0 = FloatVector.fromArray(F, x, xo0 + 16);
+            a00 = l0.fma(xl0, h0.fma(xh0, a00)); a10 = l1.fma(xl0, h1.fma(xh0, a10)); a20 = l2.fma(xl0, h2.fma(xh0, a20)); a30 = l3.fma(xl0, h3.fma(xh0, a30));
+            int xo1 = x0 + 32 * b + 1 * n;
+            FloatVector xl1 = FloatVector.fromArray(F, x, xo1), xh1 = FloatVector.fromArray(F, x, xo1 + 16);
+            a01 = l0.fma(xl1, h0.fma(xh1, a01)); a11 = l1.fma(xl1, h1.fma(xh1, a11)); a21 = l2.fma(xl1, h2.fma(xh1, a21)); a31 = l3.fma(xl1, h3.fma(xh1, a31));
+            int xo2 = x0 + 32 * b + 2 * n;
+            FloatVector xl2 = FloatVector.fromArray(F, x, xo2), xh2 = FloatVector.fromArray(F, x, xo2 + 16);
+            a02 = l0.fma(xl2, h0.fma(xh2, a02)); a12 = l1.fma(xl2, h1.fma(xh2, a12)); a22 = l2.fma(xl2, h2.fma(xh2, a22)); a32 = l3.fma(xl2, h3.fma(xh2, a32));
+            int xo3 = x0 + 32 * b + 3 * n;
+            FloatVector xl3 = FloatVector.fromArray(F, x, xo3), xh3 = FloatVector.fromArray(F, x, xo3 + 16);
+            a03 = l0.fma(xl3, h0.fma(xh3, a03)); a13 = l1.fma(xl3, h1.fma(xh3, a13)); a23 = l2.fma(xl3, h2.fma(xh3, a23)); a33 = l3.fma(xl3, h3.fma(xh3, a33));
+        }
+        y[yOff + (t0 + 0) * yStride + r0 + 0] = sum(a00);
+        y[yOff + (t0 + 0) * yStride + r0 + 1] = sum(a10);
+        y[yOff + (t0 + 0) * yStride + r0 + 2] = sum(a20);
+        y[yOff + (t0 + 0) * yStride + r0 + 3] = sum(a30);
+        y[yOff + (t0 + 1) * yStride + r0 + 0] = sum(a01);
+        y[yOff + (t0 + 1) * yStride + r0 + 1] = sum(a11);
+        y[yOff + (t0 + 1) * yStride + r0 + 2] = sum(a21);
+        y[yOff + (t0 + 1) * yStride + r0 + 3] = sum(a31);
+        y[yOff + (t0 + 2) * yStride + r0 + 0] = sum(a02);
+        y[yOff + (t0 + 2) * yStride + r0 + 1] = sum(a12);
+        y[yOff + (t0 + 2) * yStride + r0 + 2] = sum(a22);
+        y[yOff + (t0 + 2) * yStride + r0 + 3] = sum(a32);
+        y[yOff + (t0 + 3) * yStride + r0 + 0] = sum(a03);
+        y[yOff + (t0 + 3) * yStride + r0 + 1] = sum(a13);
+        y[yOff + (t0 + 3) * yStride + r0 + 2] = sum(a23);
+        y[yOff + (t0 + 3) * yStride + r0 + 3] = sum(a33);
+    }
+
+    /** 4 rows × 4 tokens of Q8_0; see {@link #rows}. */
+    private static void tileQ80x4x4(MemorySegment w, long rowBytes, int r0, float[] x, int n, int t0, float[] y, int yOff, int yStride) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        long w0 = r0 * rowBytes;
+        int x0 = t0 * n;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + 34L * b, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o0)));
+            FloatVector l0 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o0 + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+            FloatVector h0 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o0 + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o1)));
+            FloatVector l1 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o1 + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+            FloatVector h1 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o1 + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o2)));
+            FloatVector l2 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o2 + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
+            FloatVector h2 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o2 + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o3)));
+            FloatVector l3 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o3 + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
+            FloatVector h3 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o3 + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
+            int xo0 = x0 + 32 * b;
+            FloatVector xl0 = FloatVector.fromArray(F, x, xo0), xh0 = FloatVector.fromArray(F, x, xo0 + 16);
+            a00 = l0.fma(xl0, h0.fma(xh0, a00)); a10 = l1.fma(xl0, h1.fma(xh0, a10)); a20 = l2.fma(xl0, h2.fma(xh0, a20)); a30 = l3.fma(xl0, h3.fma(xh0, a30));
+            int xo1 = x0 + 32 * b + 1 * n;
+            FloatVector xl1 = FloatVector.fromArray(F, x, xo1), xh1 = FloatVector.fromArray(F, x, xo1 + 16);
+            a01 = l0.fma(xl1, h0.fma(xh1, a01)); a11 = l1.fma(xl1, h1.fma(xh1, a11)); a21 = l2.fma(xl1, h2.fma(xh1, a21)); a31 = l3.fma(xl1, h3.fma(xh1, a31));
+            int xo2 = x0 + 32 * b + 2 * n;
+            FloatVector xl2 = FloatVector.fromArray(F, x, xo2), xh2 = FloatVector.fromArray(F, x, xo2 + 16);
+            a02 = l0.fma(xl2, h0.fma(xh2, a02)); a12 = l1.fma(xl2, h1.fma(xh2, a12)); a22 = l2.fma(xl2, h2.fma(xh2, a22)); a32 = l3.fma(xl2, h3.fma(xh2, a32));
+            int xo3 = x0 + 32 * b + 3 * n;
+            FloatVector xl3 = FloatVector.fromArray(F, x, xo3), xh3 = FloatVector.fromArray(F, x, xo3 + 16);
+            a03 = l0.fma(xl3, h0.fma(xh3, a03)); a13 = l1.fma(xl3, h1.fma(xh3, a13)); a23 = l2.fma(xl3, h2.fma(xh3, a23)); a33 = l3.fma(xl3, h3.fma(xh3, a33));
+        }
+        y[yOff + (t0 + 0) * yStride + r0 + 0] = sum(a00);
+        y[yOff + (t0 + 0) * yStride + r0 + 1] = sum(a10);
+        y[yOff + (t0 + 0) * yStride + r0 + 2] = sum(a20);
+        y[yOff + (t0 + 0) * yStride + r0 + 3] = sum(a30);
+        y[yOff + (t0 + 1) * yStride + r0 + 0] = sum(a01);
+        y[yOff + (t0 + 1) * yStride + r0 + 1] = sum(a11);
+        y[yOff + (t0 + 1) * yStride + r0 + 2] = sum(a21);
+        y[yOff + (t0 + 1) * yStride + r0 + 3] = sum(a31);
+        y[yOff + (t0 + 2) * yStride + r0 + 0] = sum(a02);
+        y[yOff + (t0 + 2) * yStride + r0 + 1] = sum(a12);
+        y[yOff + (t0 + 2) * yStride + r0 + 2] = sum(a22);
+        y[yOff + (t0 + 2) * yStride + r0 + 3] = sum(a32);
+        y[yOff + (t0 + 3) * yStride + r0 + 0] = sum(a03);
+        y[yOff + (t0 + 3) * yStride + r0 + 1] = sum(a13);
+        y[yOff + (t0 + 3) * yStride + r0 + 2] = sum(a23);
+        y[yOff + (t0 + 3) * yStride + r0 + 3] = sum(a33);
+    }
+
+    /** One row of Q4_0 against one token's int8 quants; see {@link #rows}. */
+    private static float rowQ40(MemorySegment w, long off, byte[] xq, int xo, float[] xd, int xb, int n) {
+        IntVector tbl = Q4_VALUES;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int nb = n / 32, b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            long o = off + 18L * b;
+            int xx = xo + 32 * b;
+            FloatVector xl0 = (FloatVector) ByteVector.fromArray(B128, xq, xx).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector xh0 = (FloatVector) ByteVector.fromArray(B128, xq, xx + 16).convertShape(VectorOperators.B2F, F, 0);
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B128, w, o + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector s0 = q0.selectFrom(tbl).reinterpretAsFloats().fma(xl0, q0.lanewise(VectorOperators.ASHR, 4).selectFrom(tbl).reinterpretAsFloats().mul(xh0));
+            a0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o)) * xd[xb + b]), a0);
+            FloatVector xl1 = (FloatVector) ByteVector.fromArray(B128, xq, xx + 32).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector xh1 = (FloatVector) ByteVector.fromArray(B128, xq, xx + 32 + 16).convertShape(VectorOperators.B2F, F, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B128, w, o + 18 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector s1 = q1.selectFrom(tbl).reinterpretAsFloats().fma(xl1, q1.lanewise(VectorOperators.ASHR, 4).selectFrom(tbl).reinterpretAsFloats().mul(xh1));
+            a1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o + 18)) * xd[xb + b + 1]), a1);
+        }
+        if (b < nb) {
+            long o = off + 18L * b;
+            int xx = xo + 32 * b;
+            FloatVector xl0 = (FloatVector) ByteVector.fromArray(B128, xq, xx).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector xh0 = (FloatVector) ByteVector.fromArray(B128, xq, xx + 16).convertShape(VectorOperators.B2F, F, 0);
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B128, w, o + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector s0 = q0.selectFrom(tbl).reinterpretAsFloats().fma(xl0, q0.lanewise(VectorOperators.ASHR, 4).selectFrom(tbl).reinterpretAsFloats().mul(xh0));
+            a0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o)) * xd[xb + b]), a0);
+        }
+        return sum(a0.add(a1));
+    }
+
+    /** One row of Q8_0 against one token's int8 quants; see {@link #rows}. */
+    private static float rowQ80(MemorySegment w, long off, byte[] xq, int xo, float[] xd, int xb, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int nb = n / 32, b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            long o = off + 34L * b;
+            int xx = xo + 32 * b;
+            FloatVector xl0 = (FloatVector) ByteVector.fromArray(B128, xq, xx).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector xh0 = (FloatVector) ByteVector.fromArray(B128, xq, xx + 16).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector s0 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o + 2, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xl0, ((FloatVector) ByteVector.fromMemorySegment(B128, w, o + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xh0));
+            a0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o)) * xd[xb + b]), a0);
+            FloatVector xl1 = (FloatVector) ByteVector.fromArray(B128, xq, xx + 32).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector xh1 = (FloatVector) ByteVector.fromArray(B128, xq, xx + 32 + 16).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector s1 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o + 34 + 2, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xl1, ((FloatVector) ByteVector.fromMemorySegment(B128, w, o + 34 + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xh1));
+            a1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o + 34)) * xd[xb + b + 1]), a1);
+        }
+        if (b < nb) {
+            long o = off + 34L * b;
+            int xx = xo + 32 * b;
+            FloatVector xl0 = (FloatVector) ByteVector.fromArray(B128, xq, xx).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector xh0 = (FloatVector) ByteVector.fromArray(B128, xq, xx + 16).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector s0 = ((FloatVector) ByteVector.fromMemorySegment(B128, w, o + 2, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xl0, ((FloatVector) ByteVector.fromMemorySegment(B128, w, o + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xh0));
+            a0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, o)) * xd[xb + b]), a0);
+        }
+        return sum(a0.add(a1));
+    }
+}
