@@ -71,11 +71,12 @@ public final class Q8FloatKernels {
         float[] xd = act.d;
         int r = r0;
         if (tTiles > 0) {
+            float[] s = SCRATCH.get();
             // 4 rows (4 × 4 KB at 7168 columns of Q4_0) stay in L1 while the token tiles stream past them
             for (; r + 4 <= r1; r += 4) {
                 for (int t = 0; t < tTiles; t += TILE_TOKENS) {
-                    if (q4) tileQ40x4x4(w, rowBytes, r, act.qf, n, t, y, yOff, yStride);
-                    else tileQ80x4x4(w, rowBytes, r, act.qf, n, t, y, yOff, yStride);
+                    if (q4) tileQ40x4x4(w, rowBytes, r, act.qf, n, t, y, yOff, yStride, s);
+                    else tileQ80x4x4(w, rowBytes, r, act.qf, n, t, y, yOff, yStride, s);
                 }
                 for (int t = tTiles; t < nTok; t++) {
                     for (int k = r; k < r + 4; k++) y[yOff + t * yStride + k] = q4 ? rowQ40(w, k * rowBytes, xq, t * n, xd, t * nb, n) : rowQ80(w, k * rowBytes, xq, t * n, xd, t * nb, n);
@@ -85,6 +86,15 @@ public final class Q8FloatKernels {
         for (; r < r1; r++) {
             for (int t = 0; t < nTok; t++) y[yOff + t * yStride + r] = q4 ? rowQ40(w, r * rowBytes, xq, t * n, xd, t * nb, n) : rowQ80(w, r * rowBytes, xq, t * n, xd, t * nb, n);
         }
+    }
+
+    /** The tiles' lane sums go through memory: 16 calls to {@link #sum} in one tile pass C2's inlining cutoff. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[16]);
+
+    /** {@link #sum} of the 16 floats in {@code s}, the same tree in scalar code (the same bits). */
+    private static float sum16(float[] s) {
+        return (((s[0] + s[8]) + (s[4] + s[12])) + ((s[2] + s[10]) + (s[6] + s[14])))
+                + (((s[1] + s[9]) + (s[5] + s[13])) + ((s[3] + s[11]) + (s[7] + s[15])));
     }
 
     /** Lane sum in a fixed tree (the same bits compiled or interpreted, unlike reduceLanes). */
@@ -100,7 +110,7 @@ public final class Q8FloatKernels {
     // vector passed to a method that is not inlined is boxed on every call.
 
     /** 4 rows × 4 tokens of Q4_0; see {@link #rows}. */
-    private static void tileQ40x4x4(MemorySegment w, long rowBytes, int r0, float[] x, int n, int t0, float[] y, int yOff, int yStride) {
+    private static void tileQ40x4x4(MemorySegment w, long rowBytes, int r0, float[] x, int n, int t0, float[] y, int yOff, int yStride, float[] s) {
         IntVector tbl = Q4_VALUES;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         long w0 = r0 * rowBytes;
@@ -132,26 +142,42 @@ public final class Q8FloatKernels {
             FloatVector xl3 = FloatVector.fromArray(F, x, xo3), xh3 = FloatVector.fromArray(F, x, xo3 + 16);
             a03 = l0.fma(xl3, h0.fma(xh3, a03)); a13 = l1.fma(xl3, h1.fma(xh3, a13)); a23 = l2.fma(xl3, h2.fma(xh3, a23)); a33 = l3.fma(xl3, h3.fma(xh3, a33));
         }
-        y[yOff + (t0 + 0) * yStride + r0 + 0] = sum(a00);
-        y[yOff + (t0 + 0) * yStride + r0 + 1] = sum(a10);
-        y[yOff + (t0 + 0) * yStride + r0 + 2] = sum(a20);
-        y[yOff + (t0 + 0) * yStride + r0 + 3] = sum(a30);
-        y[yOff + (t0 + 1) * yStride + r0 + 0] = sum(a01);
-        y[yOff + (t0 + 1) * yStride + r0 + 1] = sum(a11);
-        y[yOff + (t0 + 1) * yStride + r0 + 2] = sum(a21);
-        y[yOff + (t0 + 1) * yStride + r0 + 3] = sum(a31);
-        y[yOff + (t0 + 2) * yStride + r0 + 0] = sum(a02);
-        y[yOff + (t0 + 2) * yStride + r0 + 1] = sum(a12);
-        y[yOff + (t0 + 2) * yStride + r0 + 2] = sum(a22);
-        y[yOff + (t0 + 2) * yStride + r0 + 3] = sum(a32);
-        y[yOff + (t0 + 3) * yStride + r0 + 0] = sum(a03);
-        y[yOff + (t0 + 3) * yStride + r0 + 1] = sum(a13);
-        y[yOff + (t0 + 3) * yStride + r0 + 2] = sum(a23);
-        y[yOff + (t0 + 3) * yStride + r0 + 3] = sum(a33);
+        a00.intoArray(s, 0);
+        y[yOff + (t0 + 0) * yStride + r0 + 0] = sum16(s);
+        a10.intoArray(s, 0);
+        y[yOff + (t0 + 0) * yStride + r0 + 1] = sum16(s);
+        a20.intoArray(s, 0);
+        y[yOff + (t0 + 0) * yStride + r0 + 2] = sum16(s);
+        a30.intoArray(s, 0);
+        y[yOff + (t0 + 0) * yStride + r0 + 3] = sum16(s);
+        a01.intoArray(s, 0);
+        y[yOff + (t0 + 1) * yStride + r0 + 0] = sum16(s);
+        a11.intoArray(s, 0);
+        y[yOff + (t0 + 1) * yStride + r0 + 1] = sum16(s);
+        a21.intoArray(s, 0);
+        y[yOff + (t0 + 1) * yStride + r0 + 2] = sum16(s);
+        a31.intoArray(s, 0);
+        y[yOff + (t0 + 1) * yStride + r0 + 3] = sum16(s);
+        a02.intoArray(s, 0);
+        y[yOff + (t0 + 2) * yStride + r0 + 0] = sum16(s);
+        a12.intoArray(s, 0);
+        y[yOff + (t0 + 2) * yStride + r0 + 1] = sum16(s);
+        a22.intoArray(s, 0);
+        y[yOff + (t0 + 2) * yStride + r0 + 2] = sum16(s);
+        a32.intoArray(s, 0);
+        y[yOff + (t0 + 2) * yStride + r0 + 3] = sum16(s);
+        a03.intoArray(s, 0);
+        y[yOff + (t0 + 3) * yStride + r0 + 0] = sum16(s);
+        a13.intoArray(s, 0);
+        y[yOff + (t0 + 3) * yStride + r0 + 1] = sum16(s);
+        a23.intoArray(s, 0);
+        y[yOff + (t0 + 3) * yStride + r0 + 2] = sum16(s);
+        a33.intoArray(s, 0);
+        y[yOff + (t0 + 3) * yStride + r0 + 3] = sum16(s);
     }
 
     /** 4 rows × 4 tokens of Q8_0; see {@link #rows}. */
-    private static void tileQ80x4x4(MemorySegment w, long rowBytes, int r0, float[] x, int n, int t0, float[] y, int yOff, int yStride) {
+    private static void tileQ80x4x4(MemorySegment w, long rowBytes, int r0, float[] x, int n, int t0, float[] y, int yOff, int yStride, float[] s) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         long w0 = r0 * rowBytes;
         int x0 = t0 * n;
@@ -182,22 +208,38 @@ public final class Q8FloatKernels {
             FloatVector xl3 = FloatVector.fromArray(F, x, xo3), xh3 = FloatVector.fromArray(F, x, xo3 + 16);
             a03 = l0.fma(xl3, h0.fma(xh3, a03)); a13 = l1.fma(xl3, h1.fma(xh3, a13)); a23 = l2.fma(xl3, h2.fma(xh3, a23)); a33 = l3.fma(xl3, h3.fma(xh3, a33));
         }
-        y[yOff + (t0 + 0) * yStride + r0 + 0] = sum(a00);
-        y[yOff + (t0 + 0) * yStride + r0 + 1] = sum(a10);
-        y[yOff + (t0 + 0) * yStride + r0 + 2] = sum(a20);
-        y[yOff + (t0 + 0) * yStride + r0 + 3] = sum(a30);
-        y[yOff + (t0 + 1) * yStride + r0 + 0] = sum(a01);
-        y[yOff + (t0 + 1) * yStride + r0 + 1] = sum(a11);
-        y[yOff + (t0 + 1) * yStride + r0 + 2] = sum(a21);
-        y[yOff + (t0 + 1) * yStride + r0 + 3] = sum(a31);
-        y[yOff + (t0 + 2) * yStride + r0 + 0] = sum(a02);
-        y[yOff + (t0 + 2) * yStride + r0 + 1] = sum(a12);
-        y[yOff + (t0 + 2) * yStride + r0 + 2] = sum(a22);
-        y[yOff + (t0 + 2) * yStride + r0 + 3] = sum(a32);
-        y[yOff + (t0 + 3) * yStride + r0 + 0] = sum(a03);
-        y[yOff + (t0 + 3) * yStride + r0 + 1] = sum(a13);
-        y[yOff + (t0 + 3) * yStride + r0 + 2] = sum(a23);
-        y[yOff + (t0 + 3) * yStride + r0 + 3] = sum(a33);
+        a00.intoArray(s, 0);
+        y[yOff + (t0 + 0) * yStride + r0 + 0] = sum16(s);
+        a10.intoArray(s, 0);
+        y[yOff + (t0 + 0) * yStride + r0 + 1] = sum16(s);
+        a20.intoArray(s, 0);
+        y[yOff + (t0 + 0) * yStride + r0 + 2] = sum16(s);
+        a30.intoArray(s, 0);
+        y[yOff + (t0 + 0) * yStride + r0 + 3] = sum16(s);
+        a01.intoArray(s, 0);
+        y[yOff + (t0 + 1) * yStride + r0 + 0] = sum16(s);
+        a11.intoArray(s, 0);
+        y[yOff + (t0 + 1) * yStride + r0 + 1] = sum16(s);
+        a21.intoArray(s, 0);
+        y[yOff + (t0 + 1) * yStride + r0 + 2] = sum16(s);
+        a31.intoArray(s, 0);
+        y[yOff + (t0 + 1) * yStride + r0 + 3] = sum16(s);
+        a02.intoArray(s, 0);
+        y[yOff + (t0 + 2) * yStride + r0 + 0] = sum16(s);
+        a12.intoArray(s, 0);
+        y[yOff + (t0 + 2) * yStride + r0 + 1] = sum16(s);
+        a22.intoArray(s, 0);
+        y[yOff + (t0 + 2) * yStride + r0 + 2] = sum16(s);
+        a32.intoArray(s, 0);
+        y[yOff + (t0 + 2) * yStride + r0 + 3] = sum16(s);
+        a03.intoArray(s, 0);
+        y[yOff + (t0 + 3) * yStride + r0 + 0] = sum16(s);
+        a13.intoArray(s, 0);
+        y[yOff + (t0 + 3) * yStride + r0 + 1] = sum16(s);
+        a23.intoArray(s, 0);
+        y[yOff + (t0 + 3) * yStride + r0 + 2] = sum16(s);
+        a33.intoArray(s, 0);
+        y[yOff + (t0 + 3) * yStride + r0 + 3] = sum16(s);
     }
 
     /** One row of Q4_0 against one token's int8 quants; see {@link #rows}. */
