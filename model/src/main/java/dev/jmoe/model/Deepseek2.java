@@ -114,15 +114,14 @@ final class Deepseek2 extends DecoderModel {
             // ---- attention ----
             RmsNorm.rows(x, ly.attnNorm, c.eps(), h, n, E);         // h: [n, n_embd]
             emit(il, "attn_norm", h, n, E);
+            // the two products of h in one dispatch
+            mv.batch().add(ly.wq == null ? ly.wqA : ly.wq, h, 0, n, ly.wq == null ? qa : q, 0) // qa: [n, q_lora] or q
+                    .add(ly.wkvA, h, 0, n, kvPe, 0).run();          // kvPe: [n, kv_lora + rope] = kv_cmpr | k_pe
             if (ly.wq == null) {
-                mv.matmul(ly.wqA, h, n, qa);                        // qa: [n, q_lora]
                 RmsNorm.rows(qa, ly.qANorm, c.eps(), qa, n, c.qLora());
                 mv.matmul(ly.wqB, qa, n, q);                        // q: [n, n_head, nope + rope]
-            } else {
-                mv.matmul(ly.wq, h, n, q);                          // q: [n, n_head, nope + rope]
             }
             emit(il, "q", q, n, qDim);
-            mv.matmul(ly.wkvA, h, n, kvPe);                         // kvPe: [n, kv_lora + rope] = kv_cmpr | k_pe
             for (int t = 0; t < n; t++) {
                 int a = t * nr / 2;
                 for (int hd = 0; hd < H; hd++) rope.rotate(q, t * qDim + hd * (nope + nr) + nope, cos, sin, a); // q_pe

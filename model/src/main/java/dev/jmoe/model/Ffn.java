@@ -40,10 +40,9 @@ final class Ffn {
         mv.matmul(down, g, n, out);
     }
 
-    /** {@code g = silu(gate · h) ⊙ (up · h)}, [n, n_ff] — ggml_swiglu_split. */
+    /** {@code g = silu(gate · h) ⊙ (up · h)}, [n, n_ff] — ggml_swiglu_split. Gate and up in one dispatch, one quantization of h. */
     static void swiglu(MatVec mv, Matrix gate, Matrix up, float[] h, int n, float[] g, float[] u) {
-        mv.matmul(gate, h, n, g);
-        mv.matmul(up, h, n, u);
+        mv.batch().add(gate, h, 0, n, g, 0).add(up, h, 0, n, u, 0).run();
         int len = n * gate.rows();
         for (int i = 0; i < len; i++) g[i] = silu(g[i]) * u[i];
     }

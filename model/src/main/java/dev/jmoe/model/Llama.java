@@ -92,9 +92,9 @@ final class Llama extends DecoderModel {
             // ---- attention ----
             RmsNorm.rows(x, ly.attnNorm, c.eps(), h, n, E);             // h: [n, n_embd]
             emit(il, "attn_norm", h, n, E);
-            mv.matmul(ly.wq, h, n, q);                                  // q: [n, n_head, hd]
-            mv.matmul(ly.wk, h, n, k);                                  // k: [n, n_kv, hd]
-            mv.matmul(ly.wv, h, n, v);                                  // v: [n, n_kv, hd]
+            mv.batch().add(ly.wq, h, 0, n, q, 0)                        // q: [n, n_head, hd]
+                    .add(ly.wk, h, 0, n, k, 0)                          // k: [n, n_kv, hd]
+                    .add(ly.wv, h, 0, n, v, 0).run();                   // v: [n, n_kv, hd]
             addBias(q, ly.bq, n);
             addBias(k, ly.bk, n);
             addBias(v, ly.bv, n);

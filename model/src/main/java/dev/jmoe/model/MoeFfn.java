@@ -2,12 +2,14 @@ package dev.jmoe.model;
 
 import dev.jmoe.tensor.MatVec;
 import dev.jmoe.tensor.Matrix;
+import dev.jmoe.tensor.ProductBatch;
 import java.util.Arrays;
 
 /**
  * Routed experts of one MoE layer ({@code build_moe_ffn}): each token's chosen experts run a SwiGLU FFN, outputs
  * weighted by the router and summed in selection order (as llama.cpp adds them). The batch's tokens are grouped per
- * expert, so each chosen expert's weights are read once per micro-batch ({@link MatVec#matmul} over its tokens).
+ * expert, so each chosen expert's weights are read once per micro-batch (a matmul over its tokens); all chosen
+ * experts' products run in two pool dispatches ({@link ProductBatch}: gate and up, then down).
  */
 final class MoeFfn {
     final Router router;
@@ -19,11 +21,10 @@ final class MoeFfn {
     private final float[] weights;  // [B, K]
     private final int[] count;      // [n_expert]
     private final int[] start;      // [n_expert + 1]
-    private final int[] slots;      // [B*K] slot indices (t*K + k) grouped by expert
-    private final float[] xe;       // [B, n_embd] gathered inputs of one expert
-    private final float[] ge, ue;   // [B, n_ff_exp]
-    private final float[] de;       // [B, n_embd]
-    private final float[] slotOut;  // [B*K, n_embd] weighted expert outputs per (token, slot)
+    private final int[] slots;      // [B*K] slot indices (t*K + k) grouped by expert: position p holds slot slots[p]
+    private final int[] position;   // [B*K] the inverse: slot → position p
+    private final float[] xe;       // [B*K, n_embd] inputs in expert order (row p: the token of slots[p]); then the outputs
+    private final float[] ge, ue;   // [B*K, n_ff_exp]
 
     MoeFfn(Router router, Matrix gateExps, Matrix upExps, Matrix downExps, int nExpert, int maxBatch) {
         this(router, views(gateExps, nExpert, 0, 1), views(upExps, nExpert, 0, 1), views(downExps, nExpert, 0, 1), maxBatch);
@@ -64,11 +65,10 @@ final class MoeFfn {
         count = new int[nExpert];
         start = new int[nExpert + 1];
         slots = new int[maxBatch * nUsed];
-        xe = new float[maxBatch * nEmbd];
-        ge = new float[maxBatch * nFf];
-        ue = new float[maxBatch * nFf];
-        de = new float[maxBatch * nEmbd];
-        slotOut = new float[maxBatch * nUsed * nEmbd];
+        position = new int[maxBatch * nUsed];
+        xe = new float[maxBatch * nUsed * nEmbd];
+        ge = new float[maxBatch * nUsed * nFf];
+        ue = new float[maxBatch * nUsed * nFf];
     }
 
     int expertHidden() {
@@ -96,26 +96,34 @@ final class MoeFfn {
             int e = ids[i];
             slots[start[e] + count[e]++] = i;
         }
-        for (int e = 0; e < count.length; e++) {
-            int c = count[e];
-            if (c == 0) continue;
-            for (int j = 0; j < c; j++) System.arraycopy(h, (slots[start[e] + j] / nUsed) * nEmbd, xe, j * nEmbd, nEmbd);
-            Ffn.swiglu(mv, gate[e], up[e], xe, c, ge, ue);  // ge: [c, n_ff_exp]
-            mv.matmul(down[e], ge, c, de);                  // de: [c, n_embd]
-            for (int j = 0; j < c; j++) {
-                int slot = slots[start[e] + j];
-                float w = weights[slot];
-                int so = slot * nEmbd, d0 = j * nEmbd;
-                for (int i = 0; i < nEmbd; i++) slotOut[so + i] = de[d0 + i] * w;
-            }
+        int total = n * nUsed;
+        for (int p = 0; p < total; p++) {
+            position[slots[p]] = p;
+            System.arraycopy(h, (slots[p] / nUsed) * nEmbd, xe, p * nEmbd, nEmbd);
         }
-        // sum the slots in selection order, as ggml adds the expert views
+        // every chosen expert's gate and up in one dispatch, then every down in another: the experts are small
+        ProductBatch b = mv.batch();
+        for (int e = 0; e < count.length; e++) {
+            if (count[e] == 0) continue;
+            int p0 = start[e];
+            b.add(gate[e], xe, p0 * nEmbd, count[e], ge, p0 * nFf); // ge: [c, n_ff_exp]
+            b.add(up[e], xe, p0 * nEmbd, count[e], ue, p0 * nFf);
+        }
+        b.run();
+        for (int i = 0; i < total * nFf; i++) ge[i] = Ffn.silu(ge[i]) * ue[i];
+        b = mv.batch();
+        for (int e = 0; e < count.length; e++) {
+            if (count[e] > 0) b.add(down[e], ge, start[e] * nFf, count[e], xe, start[e] * nEmbd); // xe: [c, n_embd] outputs
+        }
+        b.run();
+        // weighted outputs summed in selection order, as ggml adds the expert views
         for (int t = 0; t < n; t++) {
             int o = t * nEmbd;
-            System.arraycopy(slotOut, t * nUsed * nEmbd, out, o, nEmbd);
-            for (int k = 1; k < nUsed; k++) {
-                int so = (t * nUsed + k) * nEmbd;
-                for (int i = 0; i < nEmbd; i++) out[o + i] += slotOut[so + i];
+            for (int k = 0; k < nUsed; k++) {
+                int slot = t * nUsed + k, d0 = position[slot] * nEmbd;
+                float w = weights[slot];
+                if (k == 0) for (int i = 0; i < nEmbd; i++) out[o + i] = xe[d0 + i] * w;
+                else for (int i = 0; i < nEmbd; i++) out[o + i] += xe[d0 + i] * w;
             }
         }
     }

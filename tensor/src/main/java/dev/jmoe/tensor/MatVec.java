@@ -19,6 +19,7 @@ public final class MatVec {
     private final DotOrder order;
     private final Activations act = new Activations();
     private final Parallel.Range body = this::rows;
+    private final ProductBatch batch;
 
     // state of the call in flight (read by the pool's threads after run() publishes it)
     private Matrix w;
@@ -33,6 +34,12 @@ public final class MatVec {
     public MatVec(Parallel pool, DotOrder order) {
         this.pool = pool;
         this.order = order;
+        this.batch = new ProductBatch(pool, order);
+    }
+
+    /** This instance's batch of independent products (emptied), to run several small ones in one dispatch. */
+    public ProductBatch batch() {
+        return batch.clear();
     }
 
     public DotOrder order() {
