@@ -20,7 +20,10 @@ public final class Activations {
     public byte[] q = new byte[0];
     /** The int8 quants of {@link #q} in Int8FloatKernels' lane order (Q8_0, when those kernels run). */
     public byte[] qp = new byte[0];
-    /** The Q8_0 quants times their block scale, {@code q[i]·d[i/32]} as float (Q8FloatKernels' batches, FAST order, 4+ vectors). */
+    /**
+     * The quants times their block scale as float, {@code q[i]·d[block]}: Q8_0 for Q8FloatKernels' batches (FAST
+     * order, 4+ vectors), Q8_K for Q4KFloatKernels (FAST order).
+     */
     public float[] qf = new float[0];
     DotOrder order = DotOrder.GGML;
     public float[] d = new float[0];
@@ -91,6 +94,10 @@ public final class Activations {
             case Q8_K -> {
                 ensureQuant(total, total / 256, true);
                 for (int v = 0; v < count; v++) ActivationQuant.q8_K(f, v * n, n, q, d, bsums, v * n / 256);
+                if (order == DotOrder.FAST && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Q4KFloatKernels.ENABLED) {
+                    if (qf.length < total) qf = new float[total]; // Q4KFloatKernels
+                    for (int i = 0; i < total; i++) qf[i] = q[i] * d[i >> 8];
+                }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);
         }

@@ -20,6 +20,17 @@ class MatVecTest {
         return java.util.Arrays.stream(GgmlType.values()).filter(t -> Codecs.find(t).isPresent()).toArray(GgmlType[]::new);
     }
 
+    /** Gaussian weights quantized by our quantizer (for types whose random bytes would hold non-finite scales). */
+    static Matrix quantizedMatrix(GgmlType t, long seed) {
+        Random rnd = new Random(seed);
+        float[] f = new float[COLS * ROWS];
+        for (int i = 0; i < f.length; i++) f[i] = (float) rnd.nextGaussian();
+        MemorySegment seg = MemorySegment.ofArray(new byte[(int) t.bytesFor((long) COLS * ROWS)]);
+        Codec c = Codecs.of(t);
+        for (int r = 0; r < ROWS; r++) c.quantize(f, r * COLS, seg, t.bytesFor((long) r * COLS), COLS);
+        return new Matrix("w", t, c, seg, COLS, ROWS);
+    }
+
     /** Random bytes with the fp16 fields of the legacy types kept finite (other types: raw random bytes). */
     static Matrix randomMatrix(GgmlType t, long seed) {
         Random rnd = new Random(seed);
@@ -94,7 +105,7 @@ class MatVecTest {
     }
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> fastCases() {
-        return java.util.stream.Stream.of(GgmlType.Q4_0, GgmlType.Q8_0)
+        return java.util.stream.Stream.of(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K)
                 .flatMap(t -> java.util.stream.IntStream.of(1, 4, 9).mapToObj(n -> org.junit.jupiter.params.provider.Arguments.of(t, n)));
     }
 
@@ -107,7 +118,7 @@ class MatVecTest {
     @ParameterizedTest
     @MethodSource("fastCases")
     void fastOrderMatchesTheScalarReferenceAndIgnoresTheThreadCount(GgmlType t, int nTok) {
-        Matrix w = randomMatrix(t, 7L * t.id + nTok);
+        Matrix w = t == GgmlType.Q4_K ? quantizedMatrix(t, 7L * t.id + nTok) : randomMatrix(t, 7L * t.id + nTok);
         float[] x = new float[nTok * COLS];
         Random rnd = new Random(nTok);
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
@@ -121,8 +132,9 @@ class MatVecTest {
             Activations a = new Activations().prepare(w.codec().activationType(), x, tok * COLS, COLS, 1);
             for (int r = 0; r < ROWS; r++) {
                 float ref = scalarDot(w.codec(), w.data(), w.rowOffset(r), a);
+                int block = t == GgmlType.Q4_K ? 256 : 32;
                 double mag = 0;
-                for (int c = 0; c < COLS; c++) mag += Math.abs((double) wf[r * COLS + c] * a.q[c] * a.d[c / 32]);
+                for (int c = 0; c < COLS; c++) mag += Math.abs((double) wf[r * COLS + c] * a.q[c] * a.d[c / block]);
                 int i = tok * ROWS + r;
                 assertThat(one[i]).as("token %d row %d", tok, r).isCloseTo(ref, org.assertj.core.data.Offset.offset((float) (1e-6 * mag) + 1e-30f));
                 assertThat(Float.floatToIntBits(three[i])).as("3 threads, token %d row %d", tok, r).isEqualTo(Float.floatToIntBits(one[i]));
@@ -141,6 +153,7 @@ class MatVecTest {
             case dev.jmoe.tensor.codec.Q5_0Codec k -> k.dotReference(w, off, a, 0, COLS);
             case dev.jmoe.tensor.codec.Q5_1Codec k -> k.dotReference(w, off, a, 0, COLS);
             case dev.jmoe.tensor.codec.IQ4_NLCodec k -> k.dotReference(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.Q4_KCodec k -> dev.jmoe.tensor.codec.Q4_KCodec.dotScalar(w, off, a, 0, COLS);
             default -> throw new IllegalArgumentException(c.type().toString());
         };
     }

@@ -74,6 +74,13 @@ public final class Q4_KCodec implements Codec {
     }
 
     @Override
+    public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        // VECTOR first, as in dot
+        if (KQuants.VECTOR && Q4KFloatKernels.ENABLED && x.order() == dev.jmoe.tensor.DotOrder.FAST) Q4KFloatKernels.rows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        else Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+    }
+
+    @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
         // VECTOR first: without it the Vector API classes may be absent and Int8FloatKernels must not load
         if (KQuants.VECTOR && Int8FloatKernels.ENABLED) return KFloatKernels.dotQ4_K(w, offset, x, xStart, n);

@@ -98,7 +98,7 @@ public final class Q8FloatKernels {
     }
 
     /** Lane sum in a fixed tree (the same bits compiled or interpreted, unlike reduceLanes). */
-    private static float sum(FloatVector v) {
+    static float sum(FloatVector v) {
         v = v.add(v.rearrange(SWAP8));
         v = v.add(v.rearrange(SWAP4));
         v = v.add(v.rearrange(SWAP2));
