@@ -22,7 +22,7 @@ public final class Activations {
     public byte[] qp = new byte[0];
     /**
      * The quants times their block scale as float, {@code q[i]·d[block]}: Q8_0 for Q8FloatKernels' batches (FAST
-     * order, 4+ vectors), Q8_K for Q4KFloatKernels (FAST order).
+     * order, 4+ vectors or rows of at most 4096), Q8_K for Q4KFloatKernels (FAST order).
      */
     public float[] qf = new float[0];
     DotOrder order = DotOrder.GGML;
@@ -80,8 +80,8 @@ public final class Activations {
                 // module Int8FloatKernels is never loaded
                 if (format == GgmlType.Q8_0 && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
                     if (order == DotOrder.FAST) {
-                        // the batched tiles read floats; one token reads the bytes
-                        if (count >= dev.jmoe.tensor.codec.Q8FloatKernels.TILE_TOKENS) {
+                        // the batched tiles and narrow Q4_0 rows read floats; one token of a wide row reads the bytes
+                        if (count >= dev.jmoe.tensor.codec.Q8FloatKernels.TILE_TOKENS || n <= dev.jmoe.tensor.codec.Q8FloatKernels.FLOAT_ROW_COLS) {
                             if (qf.length < total) qf = new float[total];
                             for (int i = 0; i < total; i++) qf[i] = q[i] * d[i >> 5];
                         }

@@ -21,20 +21,24 @@ class MatVecTest {
     }
 
     /** Gaussian weights quantized by our quantizer (for types whose random bytes would hold non-finite scales). */
-    static Matrix quantizedMatrix(GgmlType t, long seed) {
+    static Matrix quantizedMatrix(GgmlType t, long seed, int cols) {
         Random rnd = new Random(seed);
-        float[] f = new float[COLS * ROWS];
+        float[] f = new float[cols * ROWS];
         for (int i = 0; i < f.length; i++) f[i] = (float) rnd.nextGaussian();
-        MemorySegment seg = MemorySegment.ofArray(new byte[(int) t.bytesFor((long) COLS * ROWS)]);
+        MemorySegment seg = MemorySegment.ofArray(new byte[(int) t.bytesFor((long) cols * ROWS)]);
         Codec c = Codecs.of(t);
-        for (int r = 0; r < ROWS; r++) c.quantize(f, r * COLS, seg, t.bytesFor((long) r * COLS), COLS);
-        return new Matrix("w", t, c, seg, COLS, ROWS);
+        for (int r = 0; r < ROWS; r++) c.quantize(f, r * cols, seg, t.bytesFor((long) r * cols), cols);
+        return new Matrix("w", t, c, seg, cols, ROWS);
     }
 
     /** Random bytes with the fp16 fields of the legacy types kept finite (other types: raw random bytes). */
     static Matrix randomMatrix(GgmlType t, long seed) {
+        return randomMatrix(t, seed, COLS);
+    }
+
+    static Matrix randomMatrix(GgmlType t, long seed, int cols) {
         Random rnd = new Random(seed);
-        byte[] b = new byte[(int) t.bytesFor((long) COLS * ROWS)];
+        byte[] b = new byte[(int) t.bytesFor((long) cols * ROWS)];
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         if (t == GgmlType.F32) for (int i = 0; i < b.length / 4; i++) bb.putFloat(4 * i, (float) rnd.nextGaussian());
         else if (t == GgmlType.F16) for (int i = 0; i < b.length / 2; i++) bb.putShort(2 * i, Half.fromFloat((float) rnd.nextGaussian()));
@@ -46,7 +50,7 @@ class MatVecTest {
                 if (t == GgmlType.Q4_1 || t == GgmlType.Q5_1 || t == GgmlType.Q8_1) bb.putShort(blk * t.typeSize + 2, Half.fromFloat((float) rnd.nextGaussian() * 0.01f));
             }
         }
-        return new Matrix("w", t, Codecs.of(t), MemorySegment.ofArray(b), COLS, ROWS);
+        return new Matrix("w", t, Codecs.of(t), MemorySegment.ofArray(b), cols, ROWS);
     }
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
@@ -105,8 +109,9 @@ class MatVecTest {
     }
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> fastCases() {
-        return java.util.stream.Stream.of(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K)
-                .flatMap(t -> java.util.stream.IntStream.of(1, 4, 9).mapToObj(n -> org.junit.jupiter.params.provider.Arguments.of(t, n)));
+        // 512 columns: the narrow-row kernels; 4608 (> Q8FloatKernels.FLOAT_ROW_COLS): the wide-row ones
+        return java.util.stream.Stream.of(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K).flatMap(t -> java.util.stream.IntStream.of(512, 4608)
+                .boxed().flatMap(cols -> java.util.stream.IntStream.of(1, 4, 9).mapToObj(n -> org.junit.jupiter.params.provider.Arguments.of(t, n, cols))));
     }
 
     /**
@@ -117,9 +122,9 @@ class MatVecTest {
      */
     @ParameterizedTest
     @MethodSource("fastCases")
-    void fastOrderMatchesTheScalarReferenceAndIgnoresTheThreadCount(GgmlType t, int nTok) {
-        Matrix w = t == GgmlType.Q4_K ? quantizedMatrix(t, 7L * t.id + nTok) : randomMatrix(t, 7L * t.id + nTok);
-        float[] x = new float[nTok * COLS];
+    void fastOrderMatchesTheScalarReferenceAndIgnoresTheThreadCount(GgmlType t, int nTok, int cols) {
+        Matrix w = t == GgmlType.Q4_K ? quantizedMatrix(t, 7L * t.id + nTok, cols) : randomMatrix(t, 7L * t.id + nTok, cols);
+        float[] x = new float[nTok * cols];
         Random rnd = new Random(nTok);
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         float[] one = new float[nTok * ROWS], three = new float[nTok * ROWS];
@@ -129,12 +134,12 @@ class MatVecTest {
         }
         float[] wf = w.toFloats();
         for (int tok = 0; tok < nTok; tok++) {
-            Activations a = new Activations().prepare(w.codec().activationType(), x, tok * COLS, COLS, 1);
+            Activations a = new Activations().prepare(w.codec().activationType(), x, tok * cols, cols, 1);
             for (int r = 0; r < ROWS; r++) {
-                float ref = scalarDot(w.codec(), w.data(), w.rowOffset(r), a);
+                float ref = scalarDot(w.codec(), w.data(), w.rowOffset(r), a, cols);
                 int block = t == GgmlType.Q4_K ? 256 : 32;
                 double mag = 0;
-                for (int c = 0; c < COLS; c++) mag += Math.abs((double) wf[r * COLS + c] * a.q[c] * a.d[c / block]);
+                for (int c = 0; c < cols; c++) mag += Math.abs((double) wf[r * cols + c] * a.q[c] * a.d[c / block]);
                 int i = tok * ROWS + r;
                 assertThat(one[i]).as("token %d row %d", tok, r).isCloseTo(ref, org.assertj.core.data.Offset.offset((float) (1e-6 * mag) + 1e-30f));
                 assertThat(Float.floatToIntBits(three[i])).as("3 threads, token %d row %d", tok, r).isEqualTo(Float.floatToIntBits(one[i]));
@@ -143,17 +148,21 @@ class MatVecTest {
     }
 
     static float scalarDot(Codec c, MemorySegment w, long off, Activations a) {
+        return scalarDot(c, w, off, a, COLS);
+    }
+
+    static float scalarDot(Codec c, MemorySegment w, long off, Activations a, int cols) {
         return switch (c) {
-            case dev.jmoe.tensor.codec.F32Codec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.F16Codec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.BF16Codec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.Q8_0Codec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.Q4_0Codec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.Q4_1Codec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.Q5_0Codec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.Q5_1Codec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.IQ4_NLCodec k -> k.dotReference(w, off, a, 0, COLS);
-            case dev.jmoe.tensor.codec.Q4_KCodec k -> dev.jmoe.tensor.codec.Q4_KCodec.dotScalar(w, off, a, 0, COLS);
+            case dev.jmoe.tensor.codec.F32Codec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.F16Codec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.BF16Codec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.Q8_0Codec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.Q4_0Codec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.Q4_1Codec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.Q5_0Codec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.Q5_1Codec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.IQ4_NLCodec k -> k.dotReference(w, off, a, 0, cols);
+            case dev.jmoe.tensor.codec.Q4_KCodec k -> dev.jmoe.tensor.codec.Q4_KCodec.dotScalar(w, off, a, 0, cols);
             default -> throw new IllegalArgumentException(c.type().toString());
         };
     }
