@@ -46,7 +46,7 @@ class GoldenLogitsTest {
 
     /** FAST order: rows before the first routing flip, as measured (files not listed: at least 1). */
     static final Map<String, Integer> FAST_TIGHT = Map.of("dsv2-tiny-Q8_0.gguf", 29, "dsv3-tiny-Q8_0.gguf", 24, "dsv3-tiny-Q4_0.gguf", 4,
-            "dsv3-tiny-Q2_K.gguf", 4, "dsv3-tiny-Q6_K.gguf", 6, "dsv3-tiny-Q4_K_M.gguf", 3);
+            "dsv3-tiny-Q2_K.gguf", 4, "dsv3-tiny-Q6_K.gguf", 6, "dsv3-tiny-Q4_K_M.gguf", 10);
 
     /** Files whose every logit must equal llama.cpp's to float32 rounding of the printout (measured: 0 difference). */
     static final java.util.Set<String> EXACT = java.util.Set.of("dsv2-tiny-Q8_0.gguf");
@@ -119,9 +119,8 @@ class GoldenLogitsTest {
         float[] all = logits(g, DotOrder.FAST);
         double[] rowMax = rowMax(all, g);
         int tight = tightRows(rowMax);
-        System.out.printf("golden FAST %-23s max |jmoe - llama.cpp| = %.3g; first %d rows within 1e-3; rows 0-7: %s%n", name,
-                java.util.Arrays.stream(rowMax).max().orElse(0), tight,
-                java.util.Arrays.toString(java.util.Arrays.stream(rowMax).limit(8).mapToObj(v -> String.format("%.1e", v)).toArray()));
+        System.out.printf("golden FAST %-23s max |jmoe - llama.cpp| = %.3g; first %d rows within 1e-3%n", name,
+                java.util.Arrays.stream(rowMax).max().orElse(0), tight);
         assertThat(tight).as(name + " rows before the first routing flip").isGreaterThanOrEqualTo(FAST_TIGHT.getOrDefault(file, 1));
         assertStatisticalBounds(name, all, g, rowMax, q);
     }
