@@ -103,13 +103,8 @@ public final class Q8FloatKernels {
     /** The tiles' lane sums go through memory: 16 calls to {@link #sum} in one tile pass C2's inlining cutoff. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[16]);
 
-    /** This thread's 16-float scratch for {@link #sum16}. */
-    static float[] scratch() {
-        return SCRATCH.get();
-    }
-
     /** {@link #sum} of the 16 floats in {@code s}, the same tree in scalar code (the same bits). */
-    static float sum16(float[] s) {
+    private static float sum16(float[] s) {
         return (((s[0] + s[8]) + (s[4] + s[12])) + ((s[2] + s[10]) + (s[6] + s[14])))
                 + (((s[1] + s[9]) + (s[5] + s[13])) + ((s[3] + s[11]) + (s[7] + s[15])));
     }
