@@ -47,7 +47,11 @@ public final class ProductBatch {
         return this;
     }
 
-    /** Adds {@code y[yOff + t·rows + r] = W[r] · x[xOff + t·cols ..]} for {@code t < nTok}. */
+    /**
+     * Adds {@code y[yOff + t·rows + r] = W[r] · x[xOff + t·cols ..]} for {@code t < nTok}. The activations are
+     * quantized now; a job with the previous job's input (same array, offset, tokens, columns and activation format)
+     * reuses that quantization, so {@code x} must not change between two such adds.
+     */
     public ProductBatch add(Matrix m, float[] x, int xOff, int tokens, float[] out, int outOff) {
         GgmlType format = m.codec().activationType();
         if (x != lastX || xOff != lastXOff || tokens != lastTok || m.cols() != lastCols || format != lastFormat) {
