@@ -23,7 +23,7 @@ final class MoeFfn {
     private final int[] start;      // [n_expert + 1]
     private final int[] slots;      // [B*K] slot indices (t*K + k) grouped by expert: position p holds slot slots[p]
     private final int[] position;   // [B*K] the inverse: slot → position p
-    private final float[] xe;       // [B*K, n_embd] inputs in expert order (row p: the token of slots[p]); then the outputs
+    private final float[] xe;       // [B*K, n_embd] inputs of experts with several tokens, in expert order; then the outputs
     private final float[] ge, ue;   // [B*K, n_ff_exp]
 
     MoeFfn(Router router, Matrix gateExps, Matrix upExps, Matrix downExps, int nExpert, int maxBatch) {
@@ -97,17 +97,23 @@ final class MoeFfn {
             slots[start[e] + count[e]++] = i;
         }
         int total = n * nUsed;
-        for (int p = 0; p < total; p++) {
-            position[slots[p]] = p;
-            System.arraycopy(h, (slots[p] / nUsed) * nEmbd, xe, p * nEmbd, nEmbd);
-        }
-        // every chosen expert's gate and up in one dispatch, then every down in another: the experts are small
+        for (int p = 0; p < total; p++) position[slots[p]] = p;
+        // every chosen expert's gate and up in one dispatch, then every down in another: the experts are small. An
+        // expert with one token reads it in place from h, so experts sharing a token (all of them at decode) share
+        // one activation quantization; an expert with several gets them gathered into xe.
         ProductBatch b = mv.batch();
         for (int e = 0; e < count.length; e++) {
-            if (count[e] == 0) continue;
-            int p0 = start[e];
-            b.add(gate[e], xe, p0 * nEmbd, count[e], ge, p0 * nFf); // ge: [c, n_ff_exp]
-            b.add(up[e], xe, p0 * nEmbd, count[e], ue, p0 * nFf);
+            int c = count[e], p0 = start[e];
+            if (c == 0) continue;
+            float[] x = h;
+            int xOff = (slots[p0] / nUsed) * nEmbd;
+            if (c > 1) {
+                for (int p = p0; p < p0 + c; p++) System.arraycopy(h, (slots[p] / nUsed) * nEmbd, xe, p * nEmbd, nEmbd);
+                x = xe;
+                xOff = p0 * nEmbd;
+            }
+            b.add(gate[e], x, xOff, c, ge, p0 * nFf); // ge: [c, n_ff_exp]
+            b.add(up[e], x, xOff, c, ue, p0 * nFf);
         }
         b.run();
         for (int i = 0; i < total * nFf; i++) ge[i] = Ffn.silu(ge[i]) * ue[i];

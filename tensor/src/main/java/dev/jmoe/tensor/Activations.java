@@ -82,8 +82,7 @@ public final class Activations {
                     if (order == DotOrder.FAST) {
                         // the batched tiles and narrow Q4_0 rows read floats; one token of a wide row reads the bytes
                         if (count >= dev.jmoe.tensor.codec.Q8FloatKernels.TILE_TOKENS || n <= dev.jmoe.tensor.codec.Q8FloatKernels.FLOAT_ROW_COLS) {
-                            if (qf.length < total) qf = new float[total];
-                            for (int i = 0; i < total; i++) qf[i] = q[i] * d[i >> 5];
+                            scaledQuants(total, 5);
                         }
                     } else {
                         if (qp.length < total) qp = new byte[total];
@@ -95,13 +94,18 @@ public final class Activations {
                 ensureQuant(total, total / 256, true);
                 for (int v = 0; v < count; v++) ActivationQuant.q8_K(f, v * n, n, q, d, bsums, v * n / 256);
                 if (order == DotOrder.FAST && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Q4KFloatKernels.ENABLED) {
-                    if (qf.length < total) qf = new float[total]; // Q4KFloatKernels
-                    for (int i = 0; i < total; i++) qf[i] = q[i] * d[i >> 8];
+                    scaledQuants(total, 8); // Q4KFloatKernels
                 }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);
         }
         return this;
+    }
+
+    /** {@code qf[i] = q[i] · d[i >> blockShift]} for blocks of {@code 1 << blockShift} (32: Q8_0, 256: Q8_K). */
+    private void scaledQuants(int total, int blockShift) {
+        if (qf.length < total) qf = new float[total];
+        for (int i = 0; i < total; i++) qf[i] = q[i] * d[i >> blockShift];
     }
 
     private void ensureQuant(int total, int blocks, boolean k) {

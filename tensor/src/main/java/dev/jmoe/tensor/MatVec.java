@@ -8,11 +8,11 @@ package dev.jmoe.tensor;
  *
  * <p>matmul reads each weight row once for the whole batch: each chunk of rows goes to the codec's
  * {@link Codec#dotRows}, which dots every token against rows that sit in L1 (the tokens' activations stream from L2),
- * and for Q4_0 / Q8_0 decodes each weight block once for 4 tokens (2 in {@link DotOrder#GGML} order). Decode is bound by weight bytes; a batch of tokens
- * turns that into compute on cached rows.
+ * and for Q4_0 / Q8_0 decodes each weight block once for 4 tokens (2 in {@link DotOrder#GGML} order). Decode is
+ * bound by weight bytes; a batch of tokens turns that into compute on cached rows.
  */
 public final class MatVec {
-    /** Chunks handed to the pool are whole multiples of this many rows (the Q4_0/Q8_0 tiles take 2 rows). */
+    /** Chunks handed to the pool are whole multiples of this many rows (the Q4_0/Q8_0 tiles take 4 rows, 2 in GGML order). */
     static final int TILE = 4;
 
     private final Parallel pool;

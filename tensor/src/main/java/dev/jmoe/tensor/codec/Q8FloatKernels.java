@@ -72,10 +72,8 @@ public final class Q8FloatKernels {
      * {@code [0, nTok)}, {@code y[yOff + t*yStride + r]}; {@code act} prepared in FAST order.
      */
     public static void rows(boolean q4, MemorySegment w, long rowBytes, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
-        int n = act.length(), nb = n / 32;
+        int n = act.length();
         int tTiles = nTok / TILE_TOKENS * TILE_TOKENS;
-        byte[] xq = act.q;
-        float[] xd = act.d;
         int r = r0;
         if (tTiles > 0) {
             float[] s = SCRATCH.get();
@@ -86,7 +84,7 @@ public final class Q8FloatKernels {
                     else tileQ80x4x4(w, rowBytes, r, act.qf, n, t, y, yOff, yStride, s);
                 }
                 for (int t = tTiles; t < nTok; t++) {
-                    for (int k = r; k < r + 4; k++) y[yOff + t * yStride + k] = q4 ? rowQ40(w, k * rowBytes, xq, t * n, xd, t * nb, n) : rowQ80(w, k * rowBytes, xq, t * n, xd, t * nb, n);
+                    for (int k = r; k < r + 4; k++) y[yOff + t * yStride + k] = row(q4, w, k * rowBytes, act, t);
                 }
             }
         }
@@ -96,8 +94,14 @@ public final class Q8FloatKernels {
             }
         }
         for (; r < r1; r++) {
-            for (int t = 0; t < nTok; t++) y[yOff + t * yStride + r] = q4 ? rowQ40(w, r * rowBytes, xq, t * n, xd, t * nb, n) : rowQ80(w, r * rowBytes, xq, t * n, xd, t * nb, n);
+            for (int t = 0; t < nTok; t++) y[yOff + t * yStride + r] = row(q4, w, r * rowBytes, act, t);
         }
+    }
+
+    /** One row at {@code off} against token {@code t}'s int8 quants. */
+    private static float row(boolean q4, MemorySegment w, long off, Activations act, int t) {
+        int n = act.length();
+        return q4 ? rowQ40(w, off, act.q, t * n, act.d, t * (n / 32), n) : rowQ80(w, off, act.q, t * n, act.d, t * (n / 32), n);
     }
 
     /** The tiles' lane sums go through memory: 16 calls to {@link #sum} in one tile pass C2's inlining cutoff. */
