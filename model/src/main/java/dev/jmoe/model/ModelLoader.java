@@ -45,6 +45,7 @@ public final class ModelLoader {
         }
         try {
             DecoderModel model = build(file, gguf, opt);
+            Prefault.touch(file.segment().asSlice(file.dataOffset()), opt.poolOrCommon());
             model.ownPool(owned);
             return model;
         } catch (NoSuchElementException e) {

@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Codec;
 import dev.jmoe.tensor.Codecs;
+import dev.jmoe.tensor.DotOrder;
 import dev.jmoe.tensor.MatVec;
 import dev.jmoe.tensor.Matrix;
 import dev.jmoe.tensor.Parallel;
+import dev.jmoe.tensor.ProductBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -65,6 +67,14 @@ public final class Calibration {
                 Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mv.put(t.name(), matvec(pool, c, weightBytes, warmMillis)));
             }
             out.put("matvec_gbs", mv);
+            Map<String, Double> ex = new LinkedHashMap<>();
+            Map<String, Integer> tiles = new LinkedHashMap<>();
+            for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) {
+                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> ex.put(t.name(), expertMatvec(pool, c, weightBytes, warmMillis)));
+                tiles.put(t.name(), MatVec.tileTokens(t, DotOrder.FAST));
+            }
+            out.put("expert_matvec_gbs", ex);
+            out.put("tile_tokens", tiles);
             out.put("matmul_gflops", matmulGflops(pool, Codecs.of(GgmlType.F32), warmMillis));
             Map<String, Double> mm = new LinkedHashMap<>();
             for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) {
@@ -160,7 +170,8 @@ public final class Calibration {
         }
         Efficiency base = Efficiency.profile("jmoe");
         double callMs = t.path("call_us").isNumber() ? t.path("call_us").asDouble() / 1e3 : base.cpuCallMs();
-        return best > 0 && stream > 0 ? base.withCpu(Math.min(1.0, best / stream), 1.0, callMs, "measured by jmoe calibrate") : base;
+        if (best <= 0 || stream <= 0) return base;
+        return base.withCpu(Math.min(1.0, best / stream), 1.0, callMs, "measured by jmoe calibrate").withKernels(KernelRates.of(t));
     }
 
     /** The ggml type a mix is named for: {@code Q4_K_M} → {@code Q4_K}. */
@@ -252,6 +263,46 @@ public final class Calibration {
                 long t0 = System.nanoTime();
                 mv.matvec(m, x, y);
                 best = Math.max(best, m.byteSize() / ((System.nanoTime() - t0) / 1e9) / 1e9);
+            }
+            return best;
+        }
+    }
+
+    /** Decode-sized products of {@link #expertMatvec}: 1536 × 2048 weights, 16 per dispatch. */
+    static final int EXPERT_ROWS = 1536, EXPERT_COLS = 2048, EXPERTS_PER_DISPATCH = 16;
+
+    /**
+     * GB/s of decode-sized products: groups of 16 distinct 1536 × 2048 weights of codec c (a MoE layer's chosen experts
+     * at decode, 2–3 MB each) run as one {@link ProductBatch} each, walking a {@code weightBytes} region so they come
+     * from DRAM. Small products pay the pool's hand-off and each chunk's prefetch ramp, which a 256 MB matvec hides.
+     */
+    static double expertMatvec(Parallel pool, Codec c, long weightBytes, long warmMillis) {
+        int cols = EXPERT_COLS, rows = EXPERT_ROWS, per = EXPERTS_PER_DISPATCH;
+        long bytes = c.type().bytesFor(cols) * rows;
+        int count = (int) Math.max(per, weightBytes / bytes / per * per);
+        try (Arena a = Arena.ofShared()) {
+            Matrix one = weight(a, c, cols, rows, 3);
+            MemorySegment all = a.allocate(bytes * count, 64);
+            Matrix[] ms = new Matrix[count];
+            for (int i = 0; i < count; i++) {
+                MemorySegment.copy(one.data(), 0, all, i * bytes, bytes);
+                ms[i] = new Matrix("calibration", c.type(), c, all.asSlice(i * bytes, bytes), cols, rows);
+            }
+            MatVec mv = new MatVec(pool);
+            float[] x = new float[cols], y = new float[rows * per];
+            Random rnd = new Random(3);
+            for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
+            java.util.function.IntConsumer group = g -> {
+                ProductBatch b = mv.batch();
+                for (int j = 0; j < per; j++) b.add(ms[g + j], x, 0, 1, y, j * rows);
+                b.run();
+            };
+            warm(() -> group.accept(0), warmMillis);
+            double best = 0;
+            for (int rep = 0; rep < 4; rep++) {
+                long t0 = System.nanoTime();
+                for (int g = 0; g < count; g += per) group.accept(g);
+                best = Math.max(best, (double) bytes * count / ((System.nanoTime() - t0) / 1e9) / 1e9);
             }
             return best;
         }

@@ -23,10 +23,13 @@ import java.util.Map;
  * @param hopMs            fixed time per pipeline hop between nodes (network stack)
  * @param prefillStreamsToGpu whether prefill streams CPU-resident weights over PCIe to compute on the GPU (llama.cpp)
  * @param pcieEff          fraction of the PCIe link's peak those transfers reach (pageable host memory: ~0.4)
+ * @param kernels          the jmoe CPU kernels' measured rates per weight type, size and batch (from {@code jmoe
+ *                         calibrate}); when present the CPU's share of a step is priced product by product with them
+ *                         instead of by cpuBw and cpuCompute; null for the published profiles
  */
 public record Efficiency(String engine, double gpuBw, double cpuBw, double socketScaling, double diskBw,
                          double gpuCompute, double cpuCompute, double layerOverheadMs, double gpuExpertCallMs, double cpuCallMs,
-                         double hopMs, boolean prefillStreamsToGpu, double pcieEff, String source) {
+                         double hopMs, boolean prefillStreamsToGpu, double pcieEff, String source, KernelRates kernels) {
 
     private static final Map<String, Efficiency> PROFILES = new LinkedHashMap<>();
 
@@ -34,23 +37,23 @@ public record Efficiency(String engine, double gpuBw, double cpuBw, double socke
         // jmoe itself: the targets of its kernels (decode at ≥ 80 % of streaming bandwidth), ~5 µs to hand a product to
         // the pool; `jmoe calibrate` replaces cpuBw, cpuCompute and cpuCallMs with what this machine measured.
         put(new Efficiency("jmoe", 0.6, 0.8, 0.0, 0.8, 0.5, 0.3, 0.0, 0.0, 0.005, 1.0, false, 0.8,
-                "jmoe kernel targets; cpuBw/cpuCompute/cpuCallMs fitted on this machine by `jmoe calibrate`"));
+                "jmoe kernel targets; cpuBw/cpuCompute/cpuCallMs fitted on this machine by `jmoe calibrate`", null));
         // llama.cpp: CPU matvec ≈ 1/3 of peak DRAM bandwidth on big servers (row 4 of the validation table: 4.5 tok/s
         // from 2 × 307 GB/s, not NUMA-aware); CUDA mul_mat_id at batch 1 (Jan 2025) ≈ 0.06 ms per expert product
         // (row 8: 2×A100 reach 9.4 tok/s with 13 GB/token, i.e. overhead-dominated).
         put(new Efficiency("llama.cpp", 0.6, 0.33, 0.0, 0.5, 0.4, 0.15, 0.03, 0.06, 0.0, 1.0, true, 0.4,
-                "fitted on validation rows 4, 7 and 8 (llama.cpp CPU; pageable PCIe copies; CUDA MoE at batch 1)"));
+                "fitted on validation rows 4, 7 and 8 (llama.cpp CPU; pageable PCIe copies; CUDA MoE at batch 1)", null));
         // KTransformers V0.2: AVX-512 expert kernels on the CPU, NUMA-aware copies on 2 sockets
         // (int8 AVX-512 VNNI kernels: 0.95 of the FP32 peak is ~1/4 of their int8 peak)
         put(new Efficiency("ktransformers", 0.6, 0.38, 0.45, 0.5, 0.4, 0.95, 0.05, 0.0, 0.0, 1.0, false, 0.8,
-                "fitted on validation rows 1 (1 socket) and 2 (socket scaling) of the KTransformers tutorial"));
+                "fitted on validation rows 1 (1 socket) and 2 (socket scaling) of the KTransformers tutorial", null));
         // SGLang TP8 on H200: per-layer cost of two all-reduces plus unfused kernels dominates batch 1
         put(new Efficiency("sglang", 0.5, 0.3, 0.0, 0.5, 0.5, 0.2, 0.5, 0.0, 0.0, 1.0, false, 0.8,
-                "fitted on validation row 10 at batch 1 (SGLang PR 2643)"));
+                "fitted on validation row 10 at batch 1 (SGLang PR 2643)", null));
         // exo on Apple silicon (MLX): unified-memory bandwidth efficiency as MLX LLM decode typically reaches; each
         // pipeline hop pays exo's networking stack over Thunderbolt
         put(new Efficiency("exo", 0.6, 0.6, 0.0, 0.5, 0.4, 0.3, 0.05, 0.0, 0.0, 5.0, false, 0.8,
-                "assumed: MLX decode ≈ 60 % of unified bandwidth; 5 ms per hop for exo's gRPC over Thunderbolt"));
+                "assumed: MLX decode ≈ 60 % of unified bandwidth; 5 ms per hop for exo's gRPC over Thunderbolt", null));
     }
 
     private static void put(Efficiency e) {
@@ -69,7 +72,12 @@ public record Efficiency(String engine, double gpuBw, double cpuBw, double socke
 
     public Efficiency withCpu(double bw, double compute, double callMs, String why) {
         return new Efficiency(engine, gpuBw, bw, socketScaling, diskBw, gpuCompute, compute, layerOverheadMs, gpuExpertCallMs,
-                callMs, hopMs, prefillStreamsToGpu, pcieEff, why);
+                callMs, hopMs, prefillStreamsToGpu, pcieEff, why, kernels);
+    }
+
+    public Efficiency withKernels(KernelRates k) {
+        return new Efficiency(engine, gpuBw, cpuBw, socketScaling, diskBw, gpuCompute, cpuCompute, layerOverheadMs, gpuExpertCallMs,
+                cpuCallMs, hopMs, prefillStreamsToGpu, pcieEff, source, k);
     }
 
     public Efficiency withOverrides(Map<String, Double> o) {
@@ -78,6 +86,6 @@ public record Efficiency(String engine, double gpuBw, double cpuBw, double socke
                 o.getOrDefault("gpu-compute", gpuCompute), o.getOrDefault("cpu-compute", cpuCompute),
                 o.getOrDefault("layer-overhead-ms", layerOverheadMs), o.getOrDefault("gpu-expert-call-ms", gpuExpertCallMs),
                 o.getOrDefault("cpu-call-ms", cpuCallMs),
-                o.getOrDefault("hop-ms", hopMs), prefillStreamsToGpu, o.getOrDefault("pcie", pcieEff), o.isEmpty() ? source : source + " (overridden)");
+                o.getOrDefault("hop-ms", hopMs), prefillStreamsToGpu, o.getOrDefault("pcie", pcieEff), o.isEmpty() ? source : source + " (overridden)", kernels);
     }
 }

@@ -201,9 +201,18 @@ public final class Planner {
             tierBytes[t.ordinal()] = bytes;
             total += bytes;
         }
+        double kvRam = p.kv(Tier.RAM) / Math.max(1.0, p.kv(Tier.GPU) + p.kv(Tier.RAM));
         for (Tier t : Tier.values()) {
             double bytes = tierBytes[t.ordinal()];
             if (bytes <= 0) continue;
+            if (t == Tier.RAM && e.kernels() != null && !node.cpu().unified()) {
+                // the jmoe kernels as calibrated on this machine, product by product, micro-batch by micro-batch
+                int chunk = prefill ? Math.min(b, CPU_MICRO_BATCH) : b;
+                int chunks = (b + chunk - 1) / chunk;
+                double attnFlops = 2.0 * b * pos * m.attnFlopsPerTokenCtx() / n * kvRam;
+                KernelStep.parts(r, p, chunk, chunks, prefill, kvRead * kvRam, attnFlops).forEach((kk, v) -> parts.merge(kk, v, Double::sum));
+                continue;
+            }
             double flops = activeFlops * bytes / Math.max(1, total);
             double bw, peak;
             String what;

@@ -18,6 +18,8 @@ class CalibrationTest {
         assertThat((Double) m.get("matmul_gflops")).isPositive();
         assertThat((Map<String, Double>) m.get("matmul_gflops_by_type")).containsKeys("Q8_0", "Q4_0").allSatisfy((k, v) -> assertThat(v).isPositive());
         assertThat((Double) m.get("call_us")).isPositive();
+        assertThat((Map<String, Double>) m.get("expert_matvec_gbs")).containsKeys("Q8_0", "Q4_0", "Q4_K").allSatisfy((k, v) -> assertThat(v).isPositive());
+        assertThat((Map<String, Integer>) m.get("tile_tokens")).containsKeys("Q4_0", "Q4_K").allSatisfy((k, v) -> assertThat(v).isBetween(1, 4));
         Path f = tmp.resolve("hardware.json");
         Calibration.save(m, f);
         HardwareSpec hs = HardwareFile.read(f);
@@ -28,6 +30,8 @@ class CalibrationTest {
         assertThat(e.cpuBw()).isBetween(0.0, 1.0);
         assertThat(e.source()).contains("calibrate");
         assertThat(e.cpuCallMs()).isEqualTo((Double) m.get("call_us") / 1e3);
+        assertThat(e.kernels()).isNotNull();
+        assertThat(e.kernels().expertGbs()).containsKey("Q4_0");
     }
 
     @Test

@@ -1,5 +1,9 @@
 package dev.jmoe.tensor;
 
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.codec.Int8FloatKernels;
+import dev.jmoe.tensor.codec.Q8FloatKernels;
+
 /**
  * Matrix products over quantized weights read in place: {@code y = W·x} for one token ({@link #matvec}) or a batch
  * ({@link #matmul}). Activations are quantized once per call into the weight type's dot format; output rows are
@@ -48,6 +52,17 @@ public final class MatVec {
 
     public Parallel pool() {
         return pool;
+    }
+
+    /**
+     * Tokens a batched product serves per decode of a weight block with {@code type} weights in {@code order}: 4 for
+     * Q4_0 / Q8_0 in FAST order (2 in GGML order) where the 512-bit kernels run, else 1 (each token runs the one-token
+     * kernel). A batch of t tokens runs t / this tiles plus t mod this single tokens; the planner prices them so.
+     */
+    public static int tileTokens(GgmlType type, DotOrder order) {
+        boolean tiled = Int8FloatKernels.ENABLED && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
+        if (!tiled) return 1;
+        return order == DotOrder.FAST ? Q8FloatKernels.TILE_TOKENS : Int8FloatKernels.TILE_TOKENS;
     }
 
     /** The activations of the last call (tests). */
