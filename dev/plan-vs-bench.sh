@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares `jmoe plan`'s prediction for this machine with `jmoe bench` measurements (the planner issue's check).
-# Needs a calibration (`./jmoe calibrate`, run first if missing). Models default to the shared tiny DeepSeek files.
+# Needs a calibration (`./jmoe calibrate`, run first if missing or with CALIBRATE=1). Models default to the shared tiny DeepSeek files.
 # Usage: dev/plan-vs-bench.sh [MODEL.gguf ...]     (run on an otherwise idle machine)
 # The raw llama-bench-style CSV is kept in ${OUT:-/tmp/jmoe-plan-vs-bench.csv}.
 set -euo pipefail
@@ -10,8 +10,12 @@ if [[ ${#models[@]} -eq 0 ]]; then
   models=(../shared/models/dsv3-tiny-Q8_0.gguf ../shared/models/dsv3-tiny-Q4_K_M.gguf ../shared/models/dsv2-tiny-Q8_0.gguf)
 fi
 out=${OUT:-/tmp/jmoe-plan-vs-bench.csv}
-[[ -f "${XDG_CONFIG_HOME:-$HOME/.config}/jmoe/hardware.json" ]] || ./jmoe calibrate
-./jmoe bench -m "$(IFS=,; echo "${models[*]}")" -p "${PP:-128}" -n "${TG:-32}" -r "${REPS:-3}" -t "${THREADS:-1,2}" -o csv > "$out"
+# CALIBRATE=1 measures the machine again first: on a shared VM its speed drifts by a third within the hour
+if [[ -n "${CALIBRATE:-}" || ! -f "${XDG_CONFIG_HOME:-$HOME/.config}/jmoe/hardware.json" ]]; then ./jmoe calibrate >&2; fi
+: > "$out"
+for m in "${models[@]}"; do # each model in its own JVM, as a user runs one (see dev/vs-llamacpp.sh)
+  ./jmoe bench -m "$m" -p "${PP:-128}" -n "${TG:-32}" -r "${REPS:-3}" -t "${THREADS:-1,2}" -o csv | { [[ -s "$out" ]] && tail -n +2 || cat; } >> "$out"
+done
 python3 - "$out" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))

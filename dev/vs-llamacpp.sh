@@ -10,11 +10,15 @@ cd "$(dirname "$0")/.."
 [[ $# -ge 1 ]] || { echo "usage: $0 MODEL.gguf [...]" >&2; exit 2; }
 lb=${LLAMA_BENCH:-}
 [[ -n "$lb" && -x "$lb" ]] || { echo "set LLAMA_BENCH to a llama-bench binary (see README, Development)" >&2; exit 2; }
-models=$(IFS=,; echo "$*")
 out=${OUT:-/tmp/jmoe-vs-llamacpp}
-args=(-m "$models" -p "${PP:-512}" -n "${TG:-128}" -r "${REPS:-3}" -t "${THREADS:-1,2}" -o csv)
-./jmoe bench "${args[@]}" --cache-type f16 > "$out.jmoe.csv"
-"$lb" "${args[@]}" -fa 0 > "$out.llama.csv" 2> "$out.llama.log"
+: > "$out.jmoe.csv"; : > "$out.llama.csv"; : > "$out.llama.log"
+# one model at a time, jmoe then llama.cpp, each jmoe model in its own JVM: the two engines see the same machine state
+# minutes apart, and the JIT's profile of one model's kernels does not slow the next model's first repetitions
+for m in "$@"; do
+  args=(-m "$m" -p "${PP:-512}" -n "${TG:-128}" -r "${REPS:-3}" -t "${THREADS:-1,2}" -o csv)
+  ./jmoe bench "${args[@]}" --cache-type f16 | { [[ -s "$out.jmoe.csv" ]] && tail -n +2 || cat; } >> "$out.jmoe.csv"
+  "$lb" "${args[@]}" -fa 0 2>> "$out.llama.log" | { [[ -s "$out.llama.csv" ]] && tail -n +2 || cat; } >> "$out.llama.csv"
+done
 python3 - "$out.jmoe.csv" "$out.llama.csv" <<'PY'
 import csv, os, sys
 def load(path):

@@ -58,18 +58,38 @@ public final class Calibration {
         return out;
     }
 
+    /**
+     * The types measured: those DeepSeek files are mostly made of, plus Q5_0, which Q4_K_M files hold where a row does
+     * not fit 256-value blocks (Moonlight's 1408-column ffn_down). The planner prices other types at the slowest
+     * measured quantized type's rates.
+     */
+    static final List<GgmlType> MATVEC_TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q5_0,
+            GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K);
+    static final List<GgmlType> BATCH_TYPES = List.of(GgmlType.Q8_0, GgmlType.Q5_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K);
+
     private static Map<String, Object> measureThreads(int threads, long streamBytes, long weightBytes, long warmMillis) {
         Map<String, Object> out = new LinkedHashMap<>();
         try (Parallel pool = new Parallel(threads)) {
             out.put("stream_read_gbs", streamRead(pool, streamBytes));
             Map<String, Double> mv = new LinkedHashMap<>();
-            for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) {
-                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mv.put(t.name(), matvec(pool, c, weightBytes, warmMillis)));
+            for (GgmlType t : MATVEC_TYPES) {
+                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mv.put(t.name(), matvec(pool, c, 4096, weightBytes, warmMillis)));
             }
             out.put("matvec_gbs", mv);
+            // types whose one-token kernel changes with the row length: also measured at DeepSeek-V3's 7168 columns
+            Map<String, Double> wide = new LinkedHashMap<>();
+            Map<String, Integer> narrowCols = new LinkedHashMap<>();
+            for (GgmlType t : MATVEC_TYPES) {
+                int limit = MatVec.narrowRowCols(t, DotOrder.FAST);
+                if (limit == Integer.MAX_VALUE) continue;
+                narrowCols.put(t.name(), limit);
+                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> wide.put(t.name(), matvec(pool, c, 7168, weightBytes, warmMillis)));
+            }
+            out.put("narrow_row_cols", narrowCols);
+            out.put("wide_matvec_gbs", wide);
             Map<String, Double> ex = new LinkedHashMap<>();
             Map<String, Integer> tiles = new LinkedHashMap<>();
-            for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) {
+            for (GgmlType t : MATVEC_TYPES) {
                 Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> ex.put(t.name(), expertMatvec(pool, c, weightBytes, warmMillis)));
                 tiles.put(t.name(), MatVec.tileTokens(t, DotOrder.FAST));
             }
@@ -77,7 +97,7 @@ public final class Calibration {
             out.put("tile_tokens", tiles);
             out.put("matmul_gflops", matmulGflops(pool, Codecs.of(GgmlType.F32), warmMillis));
             Map<String, Double> mm = new LinkedHashMap<>();
-            for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) {
+            for (GgmlType t : BATCH_TYPES) {
                 Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mm.put(t.name(), matmulGflops(pool, c, warmMillis)));
             }
             out.put("matmul_gflops_by_type", mm);
@@ -246,9 +266,8 @@ public final class Calibration {
         }
     }
 
-    /** Best of 4 passes over a {@code weightBytes} weight of codec c (4096 columns), after warming its kernel. */
-    static double matvec(Parallel pool, Codec c, long weightBytes, long warmMillis) {
-        int cols = 4096;
+    /** Best of 4 passes over a {@code weightBytes} weight of codec c, {@code cols} columns, after warming its kernel. */
+    static double matvec(Parallel pool, Codec c, int cols, long weightBytes, long warmMillis) {
         int rows = (int) Math.max(64, weightBytes / c.type().bytesFor(cols));
         try (Arena a = Arena.ofShared()) {
             Matrix m = weight(a, c, cols, rows, 1);

@@ -15,10 +15,13 @@ import java.util.Map;
  * @param matvecGbs   one token against a 256 MB weight, per type (weight bytes ÷ time)
  * @param expertGbs   one token against 2–3 MB weights, 16 per pool dispatch, from DRAM (decode of MoE experts)
  * @param batchGflops a 32-token batch against an in-cache weight, per type
+ * @param wideGbs     one token against a 256 MB weight of 7168 columns, for the types in {@code narrowCols}
+ * @param narrowCols  per type whose one-token kernel changes with the row length: the longest row of the narrow kernel
  * @param tileTokens  tokens one decode of a weight block serves in a batch, per type (1: no tiles)
  * @param f32Gflops   the F32 batched product (fallback for types not measured; attention arithmetic)
  */
 public record KernelRates(double streamGbs, Map<String, Double> matvecGbs, Map<String, Double> expertGbs,
+                          Map<String, Double> wideGbs, Map<String, Integer> narrowCols,
                           Map<String, Double> batchGflops, Map<String, Integer> tileTokens, double f32Gflops) {
 
     /** Elements of the calibration's decode-sized weight and of its 256 MB F32 weight (interpolation end points). */
@@ -27,11 +30,15 @@ public record KernelRates(double streamGbs, Map<String, Double> matvecGbs, Map<S
     /** The rates in one thread count's figures of a calibration file, or null when it predates these fields. */
     static KernelRates of(JsonNode t) {
         if (!t.path("expert_matvec_gbs").isObject()) return null;
-        Map<String, Integer> tiles = new LinkedHashMap<>();
-        t.path("tile_tokens").fields().forEachRemaining(e -> tiles.put(e.getKey(), e.getValue().asInt(1)));
         return new KernelRates(t.path("stream_read_gbs").asDouble(), doubles(t.path("matvec_gbs")),
-                doubles(t.path("expert_matvec_gbs")), doubles(t.path("matmul_gflops_by_type")), tiles,
-                t.path("matmul_gflops").asDouble(10));
+                doubles(t.path("expert_matvec_gbs")), doubles(t.path("wide_matvec_gbs")), ints(t.path("narrow_row_cols")),
+                doubles(t.path("matmul_gflops_by_type")), ints(t.path("tile_tokens")), t.path("matmul_gflops").asDouble(10));
+    }
+
+    private static Map<String, Integer> ints(JsonNode n) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asInt()));
+        return m;
     }
 
     private static Map<String, Double> doubles(JsonNode n) {
@@ -42,13 +49,14 @@ public record KernelRates(double streamGbs, Map<String, Double> matvecGbs, Map<S
 
     /**
      * Seconds for one product of {@code tokens} tokens against a weight of {@code elements} values in {@code bytes}
-     * of ggml type {@code type}. One token: the matvec rate, interpolated (in log size) between the decode-sized and
-     * the 256 MB measurement. More: the weight streams once, and compute is {@code tokens / tile} tiles at the batch
+     * of ggml type {@code type}, rows of {@code cols} values. One token: the matvec rate, interpolated (in log size)
+     * between the decode-sized and the 256 MB measurement, scaled by the wide-row measurement where the type's kernel
+     * changes with the row length. More: the weight streams once, and compute is {@code tokens / tile} tiles at the batch
      * rate plus the leftover tokens at the one-token rate — whichever of memory and compute is longer.
      */
-    public double seconds(String type, long bytes, double elements, int tokens) {
+    public double seconds(String type, long bytes, double elements, long cols, int tokens) {
         if (tokens <= 0 || bytes <= 0) return 0;
-        double one = bytes / (oneTokenGbs(type, elements) * 1e9);
+        double one = bytes / (oneTokenGbs(type, elements, cols) * 1e9);
         if (tokens == 1) return one;
         int tile = tileTokens.getOrDefault(type, 1);
         int tiled = tokens / tile * tile;
@@ -56,8 +64,14 @@ public record KernelRates(double streamGbs, Map<String, Double> matvecGbs, Map<S
         return Math.max(bytes / (streamGbs * 1e9), compute);
     }
 
-    double oneTokenGbs(String type, double elements) {
+    double oneTokenGbs(String type, double elements, long cols) {
         double big = rate(matvecGbs, type), small = rate(expertGbs, type);
+        Integer narrow = narrowCols.get(type);
+        Double wide = wideGbs.get(type);
+        if (narrow != null && wide != null && cols > narrow) { // the wide kernel, as much slower at every size
+            small *= wide / big;
+            big = wide;
+        }
         double large = 256.0 * (1 << 20) / (bitsPerWeight(type) / 8);
         double f = Math.clamp(Math.log(elements / SMALL) / Math.log(large / SMALL), 0, 1);
         if (f == 0) return small;

@@ -40,7 +40,7 @@ final class KernelStep {
                 stream = 0;
                 for (int n = 1; n < perExpert.length; n++) {
                     if (perExpert[n] < 1e-12) continue;
-                    s += perExpert[n] * k.seconds(t.format(), bytes, elements, n);
+                    s += perExpert[n] * k.seconds(t.format(), bytes, elements, t.dims()[0], n);
                     stream += perExpert[n] * bytes / (k.streamGbs() * 1e9);
                 }
                 s *= e * routed;
@@ -48,7 +48,7 @@ final class KernelStep {
             } else {
                 // prefill wants the logits of its last token only (llama-bench's and a server's prompt both)
                 int tok = prefill && t.role() == Role.OUTPUT ? 1 : tokens;
-                s = dense * k.seconds(t.format(), t.bytes(), t.elements(), tok);
+                s = dense * k.seconds(t.format(), t.bytes(), t.elements(), t.dims()[0], tok);
                 stream = dense * t.bytes() / (k.streamGbs() * 1e9);
             }
             if (s > 1.05 * stream) compS += s;

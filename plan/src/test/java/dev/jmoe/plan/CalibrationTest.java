@@ -19,6 +19,8 @@ class CalibrationTest {
         assertThat((Map<String, Double>) m.get("matmul_gflops_by_type")).containsKeys("Q8_0", "Q4_0").allSatisfy((k, v) -> assertThat(v).isPositive());
         assertThat((Double) m.get("call_us")).isPositive();
         assertThat((Map<String, Double>) m.get("expert_matvec_gbs")).containsKeys("Q8_0", "Q4_0", "Q4_K").allSatisfy((k, v) -> assertThat(v).isPositive());
+        assertThat(m).containsKeys("wide_matvec_gbs", "narrow_row_cols");
+        assertThat(((Map<String, Double>) m.get("wide_matvec_gbs")).keySet()).isEqualTo(((Map<String, Integer>) m.get("narrow_row_cols")).keySet());
         assertThat((Map<String, Integer>) m.get("tile_tokens")).containsKeys("Q4_0", "Q4_K").allSatisfy((k, v) -> assertThat(v).isBetween(1, 4));
         Path f = tmp.resolve("hardware.json");
         Calibration.save(m, f);

@@ -15,21 +15,25 @@ class KernelRatesTest {
     /** Q4_0 with 4-token tiles; Q4_K without; the expert-sized rate half the 256 MB one. */
     static KernelRates rates(double expertQ40) {
         return new KernelRates(50, Map.of("Q4_0", 20.0, "Q4_K", 10.0, "F32", 40.0), Map.of("Q4_0", expertQ40, "Q4_K", 5.0, "F32", 40.0),
-                Map.of("Q4_0", 100.0, "Q4_K", 30.0), Map.of("Q4_0", 4, "Q4_K", 1), 60);
+                Map.of("Q4_0", 15.0), Map.of("Q4_0", 4096), Map.of("Q4_0", 100.0, "Q4_K", 30.0), Map.of("Q4_0", 4, "Q4_K", 1), 60);
     }
 
     @Test
     void oneTokenRunsAtTheMatvecRateOfItsSize() {
         KernelRates k = rates(10);
         long small = (long) (SMALL * 18 / 32);
-        assertThat(k.seconds("Q4_0", small, SMALL, 1)).isCloseTo(small / 10e9, within(1e-12));
+        assertThat(k.seconds("Q4_0", small, SMALL, 2048, 1)).isCloseTo(small / 10e9, within(1e-12));
         double big = 256.0 * (1 << 20) / (4.5 / 8);
-        assertThat(k.seconds("Q4_0", (long) (big * 18 / 32), big, 1)).isCloseTo(big * 18 / 32 / 20e9, within(1e-9));
+        assertThat(k.seconds("Q4_0", (long) (big * 18 / 32), big, 2048, 1)).isCloseTo(big * 18 / 32 / 20e9, within(1e-9));
         // in between: between the two rates, and never outside them for any size
         double mid = Math.sqrt(SMALL * big);
-        assertThat(k.oneTokenGbs("Q4_0", mid)).isCloseTo(Math.sqrt(10 * 20.0), within(1e-9));
-        assertThat(k.oneTokenGbs("Q4_0", 1)).isEqualTo(10);
-        assertThat(k.oneTokenGbs("Q4_0", 1e12)).isEqualTo(20);
+        assertThat(k.oneTokenGbs("Q4_0", mid, 2048)).isCloseTo(Math.sqrt(10 * 20.0), within(1e-9));
+        assertThat(k.oneTokenGbs("Q4_0", 1, 2048)).isEqualTo(10);
+        assertThat(k.oneTokenGbs("Q4_0", 1e12, 2048)).isEqualTo(20);
+        // rows longer than the narrow kernel's limit: the wide measurement, and as much slower for small weights
+        assertThat(k.oneTokenGbs("Q4_0", 1e12, 7168)).isEqualTo(15);
+        assertThat(k.oneTokenGbs("Q4_0", 1, 7168)).isCloseTo(10 * 15 / 20.0, within(1e-9));
+        assertThat(k.oneTokenGbs("Q4_0", 1e12, 4096)).isEqualTo(20);
     }
 
     @Test
@@ -37,18 +41,18 @@ class KernelRatesTest {
         KernelRates k = rates(10);
         double e = 1e6;
         long bytes = (long) (e * 18 / 32);
-        double one = k.seconds("Q4_0", bytes, e, 1);
+        double one = k.seconds("Q4_0", bytes, e, 2048, 1);
         double tile = 2 * e * 4 / 100e9;
-        assertThat(k.seconds("Q4_0", bytes, e, 3)).isCloseTo(3 * one, within(1e-12)); // below a tile: three matvecs
-        assertThat(k.seconds("Q4_0", bytes, e, 4)).isCloseTo(tile, within(1e-12));
-        assertThat(k.seconds("Q4_0", bytes, e, 9)).isCloseTo(2 * tile + one, within(1e-12));
+        assertThat(k.seconds("Q4_0", bytes, e, 2048, 3)).isCloseTo(3 * one, within(1e-12)); // below a tile: three matvecs
+        assertThat(k.seconds("Q4_0", bytes, e, 2048, 4)).isCloseTo(tile, within(1e-12));
+        assertThat(k.seconds("Q4_0", bytes, e, 2048, 9)).isCloseTo(2 * tile + one, within(1e-12));
         // no tiles: every token at the batch rate
-        assertThat(k.seconds("Q4_K", bytes, e, 9)).isCloseTo(2 * e * 9 / 30e9, within(1e-12));
+        assertThat(k.seconds("Q4_K", bytes, e, 2048, 9)).isCloseTo(2 * e * 9 / 30e9, within(1e-12));
         // a weight bigger than the compute: its streaming bounds the product
-        KernelRates fast = new KernelRates(1, Map.of("Q4_0", 20.0), Map.of("Q4_0", 20.0), Map.of("Q4_0", 1e6), Map.of("Q4_0", 4), 60);
-        assertThat(fast.seconds("Q4_0", bytes, e, 4)).isCloseTo(bytes / 1e9, within(1e-12));
+        KernelRates fast = new KernelRates(1, Map.of("Q4_0", 20.0), Map.of("Q4_0", 20.0), Map.of(), Map.of(), Map.of("Q4_0", 1e6), Map.of("Q4_0", 4), 60);
+        assertThat(fast.seconds("Q4_0", bytes, e, 2048, 4)).isCloseTo(bytes / 1e9, within(1e-12));
         // a type not measured takes the slowest quantized type's rate
-        assertThat(k.oneTokenGbs("Q6_K", SMALL)).isEqualTo(5);
+        assertThat(k.oneTokenGbs("Q6_K", SMALL, 2048)).isEqualTo(5);
     }
 
     @Test

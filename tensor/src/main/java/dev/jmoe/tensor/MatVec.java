@@ -65,6 +65,15 @@ public final class MatVec {
         return order == DotOrder.FAST ? Q8FloatKernels.TILE_TOKENS : Int8FloatKernels.TILE_TOKENS;
     }
 
+    /**
+     * Rows of at most this many columns of {@code type} run another one-token kernel than wider rows: Q4_0 in FAST order
+     * reads float activations up to {@link Q8FloatKernels#FLOAT_ROW_COLS} columns, int8 ones beyond. Other types: no
+     * limit. The calibration measures both sides.
+     */
+    public static int narrowRowCols(GgmlType type, DotOrder order) {
+        return Q8FloatKernels.ENABLED && order == DotOrder.FAST && type == GgmlType.Q4_0 ? Q8FloatKernels.FLOAT_ROW_COLS : Integer.MAX_VALUE;
+    }
+
     /** The activations of the last call (tests). */
     Activations activations() {
         return act;
