@@ -199,14 +199,26 @@ public final class Calibration {
         return type.toUpperCase(java.util.Locale.ROOT).replaceAll("_[SML]$", "");
     }
 
-    /** Best of 5 passes summing longs over {@code bytes} (allocated in a shared arena: the pool's threads read it). */
+    /**
+     * Timed passes per figure. Each figure is their median, not their best: on a shared machine the best of a few passes
+     * runs a quarter above what a minute-long benchmark averages, and the planner predicts the average.
+     */
+    static final int PASSES = 7;
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    /** Median of the passes summing longs over {@code bytes} (allocated in a shared arena: the pool's threads read it). */
     static double streamRead(Parallel pool, long bytes) {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = a.allocate(bytes, 64);
             s.fill((byte) 1);
             long[] sink = new long[pool.threads()];
-            double best = 0;
-            for (int rep = 0; rep < 5; rep++) {
+            double[] gbs = new double[PASSES];
+            for (int rep = 0; rep < PASSES; rep++) {
                 long t0 = System.nanoTime();
                 long n = bytes / 8;
                 pool.run(pool.threads(), (from, to) -> {
@@ -217,9 +229,9 @@ public final class Calibration {
                         sink[part] = acc;
                     }
                 });
-                best = Math.max(best, bytes / ((System.nanoTime() - t0) / 1e9) / 1e9);
+                gbs[rep] = bytes / ((System.nanoTime() - t0) / 1e9) / 1e9;
             }
-            return best;
+            return median(gbs);
         }
     }
 
@@ -266,7 +278,7 @@ public final class Calibration {
         }
     }
 
-    /** Best of 4 passes over a {@code weightBytes} weight of codec c, {@code cols} columns, after warming its kernel. */
+    /** Median of the passes over a {@code weightBytes} weight of codec c, {@code cols} columns, after warming its kernel. */
     static double matvec(Parallel pool, Codec c, int cols, long weightBytes, long warmMillis) {
         int rows = (int) Math.max(64, weightBytes / c.type().bytesFor(cols));
         try (Arena a = Arena.ofShared()) {
@@ -277,13 +289,13 @@ public final class Calibration {
             Random rnd = new Random(1);
             for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
             warm(() -> mv.matvec(small, x, y), warmMillis);
-            double best = 0;
-            for (int rep = 0; rep < 4; rep++) {
+            double[] v = new double[PASSES];
+            for (int rep = 0; rep < PASSES; rep++) {
                 long t0 = System.nanoTime();
                 mv.matvec(m, x, y);
-                best = Math.max(best, m.byteSize() / ((System.nanoTime() - t0) / 1e9) / 1e9);
+                v[rep] = m.byteSize() / ((System.nanoTime() - t0) / 1e9) / 1e9;
             }
-            return best;
+            return median(v);
         }
     }
 
@@ -317,13 +329,13 @@ public final class Calibration {
                 b.run();
             };
             warm(() -> group.accept(0), warmMillis);
-            double best = 0;
-            for (int rep = 0; rep < 4; rep++) {
+            double[] v = new double[PASSES];
+            for (int rep = 0; rep < PASSES; rep++) {
                 long t0 = System.nanoTime();
                 for (int g = 0; g < count; g += per) group.accept(g);
-                best = Math.max(best, (double) bytes * count / ((System.nanoTime() - t0) / 1e9) / 1e9);
+                v[rep] = (double) bytes * count / ((System.nanoTime() - t0) / 1e9) / 1e9;
             }
-            return best;
+            return median(v);
         }
     }
 
@@ -340,13 +352,13 @@ public final class Calibration {
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
             MatVec mv = new MatVec(pool);
             warm(() -> mv.matmul(m, x, tok, y), warmMillis);
-            double best = 0;
-            for (int rep = 0; rep < 4; rep++) {
+            double[] v = new double[PASSES];
+            for (int rep = 0; rep < PASSES; rep++) {
                 long t0 = System.nanoTime();
                 mv.matmul(m, x, tok, y);
-                best = Math.max(best, 2.0 * cols * rows * tok / ((System.nanoTime() - t0) / 1e9) / 1e9);
+                v[rep] = 2.0 * cols * rows * tok / ((System.nanoTime() - t0) / 1e9) / 1e9;
             }
-            return best;
+            return median(v);
         }
     }
 
