@@ -59,8 +59,8 @@ class BenchCommandTest {
         assertThat(lines.get(7)).startsWith("build: jmoe ");
         assertThat(backend.loads).hasSize(2);
         assertThat(backend.loads.get(1)).isEqualTo(new LoadRequest(Path.of(a), 8, 8, 2, null, CacheType.F32));
-        // per thread count: (warmup + 3) prefills + (1 warmup + 3·4) decodes
-        assertThat(backend.forwards).isEqualTo(2 * (4 + 13));
+        // per thread count: (warmup + 3) prefills + (4 warmup + 3·4) decodes
+        assertThat(backend.forwards).isEqualTo(2 * (4 + 16));
     }
 
     @Test
