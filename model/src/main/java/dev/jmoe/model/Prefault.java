@@ -1,9 +1,9 @@
 package dev.jmoe.model;
 
+import dev.jmoe.tensor.Pages;
 import dev.jmoe.tensor.Parallel;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,26 +15,11 @@ import java.nio.file.Path;
  * (populating would evict the file's own pages) or when that figure cannot be read.
  */
 final class Prefault {
-    private static final long PAGE = 4096;
-    private static volatile long sink;
-
     private Prefault() {}
 
-    /** Touches one byte per page of {@code data}, split over the pool's threads. */
+    /** Touches every page of {@code data} on the pool's threads, when it fits the available memory. */
     static void touch(MemorySegment data, Parallel pool) {
-        long size = data.byteSize();
-        if (size == 0 || size > availableBytes()) return;
-        long pages = (size + PAGE - 1) / PAGE;
-        int parts = pool.threads() * 8;
-        pool.run(parts, 1, (from, to) -> {
-            long acc = 0;
-            for (int part = from; part < to; part++) {
-                for (long p = pages * part / parts, end = pages * (part + 1) / parts; p < end; p++) {
-                    acc += data.get(ValueLayout.JAVA_BYTE, p * PAGE);
-                }
-            }
-            sink += acc; // a read the JIT cannot drop; races on the sum do not matter
-        });
+        if (data.byteSize() > 0 && data.byteSize() <= availableBytes()) Pages.touch(data, pool);
     }
 
     /** MemAvailable from /proc/meminfo, or 0 where there is none (nothing is touched then). */

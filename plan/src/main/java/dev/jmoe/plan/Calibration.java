@@ -9,6 +9,7 @@ import dev.jmoe.tensor.Codecs;
 import dev.jmoe.tensor.DotOrder;
 import dev.jmoe.tensor.MatVec;
 import dev.jmoe.tensor.Matrix;
+import dev.jmoe.tensor.Pages;
 import dev.jmoe.tensor.Parallel;
 import dev.jmoe.tensor.ProductBatch;
 import java.io.IOException;
@@ -23,9 +24,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * {@code jmoe calibrate}: measures this machine — streaming-read bandwidth, matvec GB/s per weight type with the
@@ -283,7 +288,7 @@ public final class Calibration {
         int rows = (int) Math.max(64, weightBytes / c.type().bytesFor(cols));
         try (Arena a = Arena.ofShared()) {
             Matrix w = weight(a, c, cols, rows, 1);
-            Matrix m = new Matrix(w.name(), w.type(), c, mapped(a, w.data(), dir), cols, rows);
+            Matrix m = new Matrix(w.name(), w.type(), c, mapped(a, w.data(), dir, pool), cols, rows);
             Matrix small = weight(a, c, cols, 64, 1);
             MatVec mv = new MatVec(pool);
             float[] x = new float[cols], y = new float[rows];
@@ -316,10 +321,10 @@ public final class Calibration {
             Matrix one = weight(a, c, cols, rows, 3);
             MemorySegment all = a.allocate(bytes * count, 64);
             for (int i = 0; i < count; i++) MemorySegment.copy(one.data(), 0, all, i * bytes, bytes);
-            MemorySegment file = mapped(a, all, dir);
+            MemorySegment file = mapped(a, all, dir, pool);
             // in a random order, as routing picks experts: a sequential walk ran 17 % faster
-            java.util.List<Integer> order = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, count).boxed().toList());
-            java.util.Collections.shuffle(order, new Random(4));
+            List<Integer> order = new ArrayList<>(IntStream.range(0, count).boxed().toList());
+            Collections.shuffle(order, new Random(4));
             Matrix[] ms = new Matrix[count];
             for (int i = 0; i < count; i++) {
                 ms[i] = new Matrix("calibration", c.type(), c, file.asSlice(order.get(i) * bytes, bytes), cols, rows);
@@ -328,7 +333,7 @@ public final class Calibration {
             float[] x = new float[cols], y = new float[rows * per];
             Random rnd = new Random(3);
             for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
-            java.util.function.IntConsumer group = g -> {
+            IntConsumer group = g -> {
                 ProductBatch b = mv.batch();
                 for (int j = 0; j < per; j++) b.add(ms[g + j], x, 0, 1, y, j * rows);
                 b.run();
@@ -372,7 +377,7 @@ public final class Calibration {
      * its weights through a file mapping's 4 KB pages, and the same kernels ran 17 % slower on them than on the
      * arena's memory (which the kernel backs with huge pages). The file is deleted at once; the mapping stays.
      */
-    static MemorySegment mapped(Arena a, MemorySegment src, Path dir) {
+    static MemorySegment mapped(Arena a, MemorySegment src, Path dir, Parallel pool) {
         Path f = null;
         try {
             Files.createDirectories(dir);
@@ -385,9 +390,7 @@ public final class Calibration {
             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
                 m = ch.map(FileChannel.MapMode.READ_ONLY, 0, src.byteSize(), a);
             }
-            long sum = 0;
-            for (long o = 0; o < m.byteSize(); o += 4096) sum += m.get(ValueLayout.JAVA_BYTE, o);
-            sink = sum;
+            Pages.touch(m, pool);
             return m;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write calibration weights to " + dir + ": " + e.getMessage(), e);
@@ -401,8 +404,6 @@ public final class Calibration {
             }
         }
     }
-
-    private static volatile long sink;
 
     /** Sequential read of a fresh file with O_DIRECT where the file system allows it (else through the page cache). */
     static double diskRead(Path dir, long bytes) {
