@@ -40,7 +40,7 @@ final class Backends {
     static LanguageModel load(LoadRequest r) {
         LoadOptions o = LoadOptions.defaults().withContextLength(r.contextLength()).withThreads(r.threads())
                 .withMaxBatch(r.maxBatch()).withCacheType(r.cacheType())
-                .withCheckFinite(r.checkFinite()).withProbe(r.probe()).withDotOrder(r.dotOrder());
+                .withCheckFinite(r.checkFinite()).withProbe(r.probe()).withDotOrder(r.dotOrder()).withRepack(r.repack());
         if (r.expertsUsed() != null) o = o.withExpertsUsed(r.expertsUsed());
         return ModelLoader.load(r.file(), o);
     }

@@ -78,6 +78,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
+    @Option(names = "--no-repack", negatable = false, description = "keep Q4_0 weights in the file's layout instead of copying them into the packed kernels' layout at load (slower; for memory-tight machines)")
+    boolean noRepack;
+
     @Option(names = "--dot-order", paramLabel = "ORDER", defaultValue = "fast", converter = RunCommand.DotOrderConverter.class,
             description = "float order of the Q4_0/Q8_0 products: fast, or ggml (llama.cpp's bits, batch-independent, slower) (default: ${DEFAULT-VALUE})")
     DotOrder dotOrder;
@@ -110,7 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
         };
         for (Path m : models) {
             for (int t : ts) {
-                LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, 1), t, experts, cacheType, false, null, dotOrder);
+                LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, 1), t, experts, cacheType, false, null, dotOrder, !noRepack);
                 Double bytes = traffic == null ? null : traffic.bytesPerToken(m, experts);
                 try (LanguageModel lm = backend.load(req)) {
                     Bench bench = new Bench(lm, seed);

@@ -108,6 +108,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
+    @Option(names = "--no-repack", negatable = false, description = "keep Q4_0 weights in the file's layout instead of copying them into the packed kernels' layout at load (slower; for memory-tight machines)")
+    boolean noRepack;
+
     @Option(names = "--dot-order", paramLabel = "ORDER", defaultValue = "fast", converter = RunCommand.DotOrderConverter.class,
             description = "float order of the Q4_0/Q8_0 products: fast, or ggml (llama.cpp's bits, batch-independent, slower) (default: ${DEFAULT-VALUE})")
     DotOrder dotOrder;
@@ -179,7 +182,7 @@ public final class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         if (!dumpFilter.isEmpty() && dumpTensors == null) throw new IllegalArgumentException("--dump-filter needs --dump-tensors FILE");
         try (TensorDump dump = dumpTensors != null ? new TensorDump(dumpTensors, dumpFilter) : null;
-             LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType, checkFinite, dump, dotOrder))) {
+             LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType, checkFinite, dump, dotOrder, !noRepack))) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             int lastN = repeatLastN < 0 ? lm.contextLength() : repeatLastN;
             SamplerParams sp = new SamplerParams(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty,

@@ -87,6 +87,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "KV cache type: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
     CacheType cacheType;
 
+    @Option(names = "--no-repack", negatable = false, description = "keep Q4_0 weights in the file's layout instead of copying them into the packed kernels' layout at load (slower; for memory-tight machines)")
+    boolean noRepack;
+
     @Option(names = "--dot-order", paramLabel = "ORDER", defaultValue = "fast", converter = RunCommand.DotOrderConverter.class,
             description = "float order of the Q4_0/Q8_0 products: fast, or ggml (llama.cpp's bits, batch-independent, slower) (default: ${DEFAULT-VALUE})")
     DotOrder dotOrder;
@@ -120,7 +123,7 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
         LoadOptions lo = LoadOptions.defaults().withContextLength(ctx).withSlots(parallel).withThreads(nThreads)
-                .withMaxBatch(parallel + prefillChunk).withCacheType(cacheType).withDotOrder(dotOrder);
+                .withMaxBatch(parallel + prefillChunk).withCacheType(cacheType).withDotOrder(dotOrder).withRepack(!noRepack);
         try (LanguageModel lm = ModelLoader.load(model, lo)) {
             OpenAiServer s = OpenAiServer.start(lm, tok, template, opt);
             server = s;

@@ -18,6 +18,7 @@ import dev.jmoe.tensor.Parallel;
  */
 abstract class DecoderModel implements LanguageModel {
     protected final GgufFile file;
+    private Packer packer;
     protected final ModelInfo info;
     protected final int nEmbd, nVocab, ctx, maxBatch, slots;
     protected final Parallel pool;
@@ -222,9 +223,15 @@ abstract class DecoderModel implements LanguageModel {
         ownedPool = p;
     }
 
+    /** The model frees the packed weight copies ({@link Packer}, may be null) with itself. */
+    void ownPacked(Packer p) {
+        packer = p;
+    }
+
     @Override
     public void close() {
         file.close();
         if (ownedPool != null) ownedPool.close();
+        if (packer != null) packer.close();
     }
 }

@@ -21,9 +21,11 @@ import dev.jmoe.tensor.Parallel;
  * @param probe         receives named intermediates (debugging); null = none
  * @param dotOrder      float order of the Q4_0 / Q8_0 products: FAST (default) or GGML (llama.cpp's bits, slower;
  *                      the tests that compare logits with llama.cpp's exactly use it)
+ * @param repack        in FAST order, copy the Q4_0 weights into {@link dev.jmoe.tensor.codec.PackedQ40}'s layout at
+ *                      load while they fit in available memory (default; the mapping's pages are given back)
  */
 public record LoadOptions(int contextLength, int slots, Parallel pool, int threads, int expertsUsed, CacheType cacheType, int maxBatch,
-                          boolean checkFinite, Probe probe, DotOrder dotOrder) {
+                          boolean checkFinite, Probe probe, DotOrder dotOrder, boolean repack) {
 
     /** Context used when the caller does not choose one and the file's trained context is larger. */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
@@ -54,49 +56,54 @@ public record LoadOptions(int contextLength, int slots, Parallel pool, int threa
     }
 
     public static LoadOptions defaults() {
-        return new LoadOptions(0, 1, null, 0, 0, CacheType.F32, 32, false, null, DotOrder.FAST);
+        return new LoadOptions(0, 1, null, 0, 0, CacheType.F32, 32, false, null, DotOrder.FAST, true);
     }
 
     public LoadOptions withContextLength(int n) {
-        return new LoadOptions(n, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder);
+        return new LoadOptions(n, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder, repack);
     }
 
     /** n KV slots (independent sequences), each of {@link #contextLength()} positions. */
     public LoadOptions withSlots(int n) {
-        return new LoadOptions(contextLength, n, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder);
+        return new LoadOptions(contextLength, n, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder, repack);
     }
 
     public LoadOptions withPool(Parallel p) {
-        return new LoadOptions(contextLength, slots, p, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder);
+        return new LoadOptions(contextLength, slots, p, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder, repack);
     }
 
     /** A pool of n threads created for the model and closed with it (ignored when a pool is given). */
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(contextLength, slots, pool, n, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder);
+        return new LoadOptions(contextLength, slots, pool, n, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder, repack);
     }
 
     public LoadOptions withExpertsUsed(int k) {
-        return new LoadOptions(contextLength, slots, pool, threads, k, cacheType, maxBatch, checkFinite, probe, dotOrder);
+        return new LoadOptions(contextLength, slots, pool, threads, k, cacheType, maxBatch, checkFinite, probe, dotOrder, repack);
     }
 
     public LoadOptions withCacheType(CacheType t) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe, dotOrder);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, t, maxBatch, checkFinite, probe, dotOrder, repack);
     }
 
     public LoadOptions withMaxBatch(int b) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, b, checkFinite, probe, dotOrder);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, b, checkFinite, probe, dotOrder, repack);
     }
 
     public LoadOptions withCheckFinite(boolean on) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, on, probe, dotOrder);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, on, probe, dotOrder, repack);
     }
 
     public LoadOptions withProbe(Probe p) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, p, dotOrder);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, p, dotOrder, repack);
     }
 
     public LoadOptions withDotOrder(DotOrder o) {
-        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, o);
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, o, repack);
+    }
+
+    /** With or without repacking weights for the FAST kernels at load ({@code repack}). */
+    public LoadOptions withRepack(boolean on) {
+        return new LoadOptions(contextLength, slots, pool, threads, expertsUsed, cacheType, maxBatch, checkFinite, probe, dotOrder, on);
     }
 
     Parallel poolOrCommon() {

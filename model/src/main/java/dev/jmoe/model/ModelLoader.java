@@ -5,9 +5,11 @@ import dev.jmoe.gguf.GgufFile;
 import dev.jmoe.gguf.GgufMetadata;
 import dev.jmoe.gguf.TensorInfo;
 import dev.jmoe.tensor.Codecs;
+import dev.jmoe.tensor.DotOrder;
 import dev.jmoe.tensor.Layouts;
 import dev.jmoe.tensor.Matrix;
 import dev.jmoe.tensor.Parallel;
+import dev.jmoe.tensor.codec.PackedQ40;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -43,29 +45,37 @@ public final class ModelLoader {
             if (owned != null) owned.close();
             throw e;
         }
+        // FAST-order Q4_0 weights are copied into their packed layout (where the 512-bit kernels run)
+        Packer packer = opt.repack() && opt.dotOrder() == DotOrder.FAST && PackedQ40.ENABLED
+                ? new Packer(opt.poolOrCommon(), Prefault.availableBytes()) : null;
         try {
-            DecoderModel model = build(file, gguf, opt);
-            Prefault.touch(file.segment().asSlice(file.dataOffset()), opt.poolOrCommon());
+            DecoderModel model = build(file, gguf, opt, packer);
+            Prefault.touch(file, packer, opt.poolOrCommon());
             model.ownPool(owned);
+            model.ownPacked(packer);
             return model;
         } catch (NoSuchElementException e) {
-            file.close();
-            if (owned != null) owned.close();
+            closeAll(file, owned, packer);
             throw new ModelFormatException(gguf.getFileName() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            file.close();
-            if (owned != null) owned.close();
+            closeAll(file, owned, packer);
             throw e;
         }
     }
 
-    private static DecoderModel build(GgufFile file, Path gguf, LoadOptions opt) {
+    private static void closeAll(GgufFile file, Parallel owned, Packer packer) {
+        file.close();
+        if (owned != null) owned.close();
+        if (packer != null) packer.close();
+    }
+
+    private static DecoderModel build(GgufFile file, Path gguf, LoadOptions opt, Packer packer) {
         GgufMetadata m = file.metadata();
         String arch = m.getString("general.architecture", null);
         if (arch == null) throw new ModelFormatException(gguf.getFileName() + " has no general.architecture key");
         return switch (arch) {
-            case "deepseek2" -> deepseek2(file, opt);
-            case "llama", "qwen2" -> llama(file, arch, opt);
+            case "deepseek2" -> deepseek2(file, opt, packer);
+            case "llama", "qwen2" -> llama(file, arch, opt, packer);
             default -> throw new ModelFormatException("architecture '" + arch + "' of " + gguf.getFileName() + " is not supported (supported: " + String.join(", ", ARCHITECTURES) + ")");
         };
     }
@@ -74,9 +84,9 @@ public final class ModelLoader {
         return opt.contextLength() > 0 ? opt.contextLength() : Math.min(nCtxTrain, LoadOptions.DEFAULT_MAX_CONTEXT);
     }
 
-    private static Deepseek2 deepseek2(GgufFile file, LoadOptions opt) {
+    private static Deepseek2 deepseek2(GgufFile file, LoadOptions opt, Packer packer) {
         Deepseek2.Config c = Deepseek2.Config.read(file.metadata(), opt.expertsUsed());
-        Tensors w = new Tensors(file);
+        Tensors w = new Tensors(file, packer);
         int ctx = context(opt, c.nCtxTrain());
         HeadWorkers hw = new HeadWorkers(opt.poolOrCommon(), ctx, opt.dotOrder());
         int maxBatch = Math.min(opt.maxBatch(), ctx);
@@ -156,9 +166,9 @@ public final class ModelLoader {
         }
     }
 
-    private static Llama llama(GgufFile file, String arch, LoadOptions opt) {
+    private static Llama llama(GgufFile file, String arch, LoadOptions opt, Packer packer) {
         Llama.Config c = Llama.Config.read(file.metadata(), arch, opt.expertsUsed());
-        Tensors w = new Tensors(file);
+        Tensors w = new Tensors(file, packer);
         int ctx = context(opt, file.metadata().getInt(arch + ".context_length"));
         HeadWorkers hw = new HeadWorkers(opt.poolOrCommon(), ctx, opt.dotOrder());
         int maxBatch = Math.min(opt.maxBatch(), ctx);

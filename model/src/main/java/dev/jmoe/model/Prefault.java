@@ -1,11 +1,15 @@
 package dev.jmoe.model;
 
+import dev.jmoe.gguf.GgufFile;
+import dev.jmoe.gguf.TensorInfo;
 import dev.jmoe.tensor.Pages;
 import dev.jmoe.tensor.Parallel;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Maps every page of a model's weights before the first forward pass, as llama.cpp does with {@code MAP_POPULATE}:
@@ -17,9 +21,22 @@ import java.nio.file.Path;
 final class Prefault {
     private Prefault() {}
 
-    /** Touches every page of {@code data} on the pool's threads, when it fits the available memory. */
-    static void touch(MemorySegment data, Parallel pool) {
-        if (data.byteSize() > 0 && data.byteSize() <= availableBytes()) Pages.touch(data, pool);
+    /**
+     * Touches every page of the file's tensors on the pool's threads, except those {@code packer} copied (their reads
+     * go to the copy), when they fit the available memory.
+     */
+    static void touch(GgufFile file, Packer packer, Parallel pool) {
+        List<MemorySegment> data = new ArrayList<>();
+        long bytes = 0;
+        for (TensorInfo t : file.tensors()) {
+            if (packer != null && packer.isPacked(t.name())) continue;
+            MemorySegment s = file.data(t);
+            data.add(s);
+            bytes += s.byteSize();
+        }
+        if (bytes > 0 && bytes <= availableBytes()) {
+            for (MemorySegment s : data) Pages.touch(s, pool);
+        }
     }
 
     /** MemAvailable from /proc/meminfo, or 0 where there is none (nothing is touched then). */

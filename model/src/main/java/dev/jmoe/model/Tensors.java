@@ -10,9 +10,12 @@ import java.util.Optional;
 /** Binds GGUF tensors by name and checks their shapes; every error names the tensor. */
 final class Tensors {
     private final GgufFile file;
+    private final Packer packer;
 
-    Tensors(GgufFile file) {
+    /** {@code packer}: gives weight matrices a packed copy (null = none); the token embedding is only ever looked up. */
+    Tensors(GgufFile file, Packer packer) {
         this.file = file;
+        this.packer = packer;
     }
 
     GgufFile file() {
@@ -33,7 +36,8 @@ final class Tensors {
         TensorInfo t = info(name);
         checkDims(t, dims);
         try {
-            return Matrix.of(file, t);
+            Matrix m = Matrix.of(file, t);
+            return packer != null && !name.equals("token_embd.weight") ? packer.apply(m) : m;
         } catch (Codecs.UnsupportedTypeException e) {
             throw new ModelFormatException(e.getMessage(), e);
         }

@@ -12,6 +12,7 @@ import dev.jmoe.tensor.Matrix;
 import dev.jmoe.tensor.Pages;
 import dev.jmoe.tensor.Parallel;
 import dev.jmoe.tensor.ProductBatch;
+import dev.jmoe.tensor.Repack;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -285,11 +286,11 @@ public final class Calibration {
 
     /** Median of the passes over a {@code weightBytes} file-mapped weight of codec c, {@code cols} columns, after warming its kernel. */
     static double matvec(Parallel pool, Path dir, Codec c, int cols, long weightBytes, long warmMillis) {
-        int rows = (int) Math.max(64, weightBytes / c.type().bytesFor(cols));
+        int rows = (int) Math.max(64, weightBytes / c.type().bytesFor(cols) / 64 * 64); // whole groups, so Q4_0 packs
         try (Arena a = Arena.ofShared()) {
             Matrix w = weight(a, c, cols, rows, 1);
-            Matrix m = new Matrix(w.name(), w.type(), c, mapped(a, w.data(), dir, pool), cols, rows);
-            Matrix small = weight(a, c, cols, 64, 1);
+            Matrix m = packed(new Matrix(w.name(), w.type(), c, mapped(a, w.data(), dir, pool), cols, rows), a, pool);
+            Matrix small = packed(weight(a, c, cols, 64, 1), a, pool);
             MatVec mv = new MatVec(pool);
             float[] x = new float[cols], y = new float[rows];
             Random rnd = new Random(1);
@@ -322,12 +323,13 @@ public final class Calibration {
             MemorySegment all = a.allocate(bytes * count, 64);
             for (int i = 0; i < count; i++) MemorySegment.copy(one.data(), 0, all, i * bytes, bytes);
             MemorySegment file = mapped(a, all, dir, pool);
+            Matrix whole = packed(new Matrix("calibration", c.type(), c, file, cols, rows * count), a, pool);
             // in a random order, as routing picks experts: a sequential walk ran 17 % faster
             List<Integer> order = new ArrayList<>(IntStream.range(0, count).boxed().toList());
             Collections.shuffle(order, new Random(4));
             Matrix[] ms = new Matrix[count];
             for (int i = 0; i < count; i++) {
-                ms[i] = new Matrix("calibration", c.type(), c, file.asSlice(order.get(i) * bytes, bytes), cols, rows);
+                ms[i] = whole.rows(order.get(i) * rows, rows);
             }
             MatVec mv = new MatVec(pool);
             float[] x = new float[cols], y = new float[rows * per];
@@ -356,7 +358,7 @@ public final class Calibration {
     static double matmulGflops(Parallel pool, Codec c, long warmMillis) {
         int cols = 4096, rows = 1024, tok = 32;
         try (Arena a = Arena.ofShared()) {
-            Matrix m = weight(a, c, cols, rows, 2);
+            Matrix m = packed(weight(a, c, cols, rows, 2), a, pool);
             float[] x = new float[cols * tok], y = new float[rows * tok];
             Random rnd = new Random(2);
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
@@ -370,6 +372,11 @@ public final class Calibration {
             }
             return median(v);
         }
+    }
+
+    /** {@code m} as the loader gives it to the engine: with a packed copy where its type has one ({@link Repack}). */
+    static Matrix packed(Matrix m, Arena a, Parallel pool) {
+        return Repack.packable(m) ? Repack.pack(m, a, pool) : m;
     }
 
     /**

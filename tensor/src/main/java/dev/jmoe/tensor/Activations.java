@@ -29,6 +29,11 @@ public final class Activations {
     public float[] d = new float[0];
     public float[] s = new float[0];
     public short[] bsums = new short[0];
+    /**
+     * {@code 8·Σq} of each Q8_0 block as a 16-bit integer (at most 8·32·127 = 32512): the offset of Q4_0's nibbles
+     * that {@link dev.jmoe.tensor.codec.PackedQ40} takes off its block sums (FAST order, where it runs).
+     */
+    public short[] q8sum = new short[0];
 
     public GgmlType format() {
         return format;
@@ -80,6 +85,12 @@ public final class Activations {
                 // module Int8FloatKernels is never loaded
                 if (format == GgmlType.Q8_0 && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
                     if (order == DotOrder.FAST) {
+                        if (q8sum.length < total / 32) q8sum = new short[total / 32];
+                        for (int b = 0; b < total / 32; b++) {
+                            int sum = 0;
+                            for (int i = 32 * b; i < 32 * b + 32; i++) sum += q[i];
+                            q8sum[b] = (short) (8 * sum);
+                        }
                         // the batched tiles and narrow Q4_0 rows read floats; one token of a wide row reads the bytes
                         if (count >= dev.jmoe.tensor.codec.Q8FloatKernels.TILE_TOKENS || n <= dev.jmoe.tensor.codec.Q8FloatKernels.FLOAT_ROW_COLS) {
                             scaledQuants(total, 5);

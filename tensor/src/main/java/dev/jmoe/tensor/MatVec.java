@@ -2,6 +2,7 @@ package dev.jmoe.tensor;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.codec.Int8FloatKernels;
+import dev.jmoe.tensor.codec.PackedQ40;
 import dev.jmoe.tensor.codec.Q8FloatKernels;
 
 /**
@@ -56,22 +57,29 @@ public final class MatVec {
 
     /**
      * Tokens a batched product serves per decode of a weight block with {@code type} weights in {@code order}: 4 for
-     * Q4_0 / Q8_0 in FAST order (2 in GGML order) where the 512-bit kernels run, else 1 (each token runs the one-token
+     * Q8_0 in FAST order (2 in GGML order) where the 512-bit kernels run, else 1 (each token runs the one-token
      * kernel). A batch of t tokens runs t / this tiles plus t mod this single tokens; the planner prices them so.
+     * Q4_0 in FAST order runs packed ({@link Repack}, the loader's default) where those kernels run: one token at a
+     * time over a group of rows held in L2, so every token of a batch costs the same (1).
      */
     public static int tileTokens(GgmlType type, DotOrder order) {
         boolean tiled = Int8FloatKernels.ENABLED && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
-        if (!tiled) return 1;
+        if (!tiled || packs(type, order)) return 1;
         return order == DotOrder.FAST ? Q8FloatKernels.TILE_TOKENS : Int8FloatKernels.TILE_TOKENS;
     }
 
     /**
      * Rows of at most this many columns of {@code type} run another one-token kernel than wider rows: Q4_0 in FAST order
-     * reads float activations up to {@link Q8FloatKernels#FLOAT_ROW_COLS} columns, int8 ones beyond. Other types: no
-     * limit. The calibration measures both sides.
+     * without packing reads float activations up to {@link Q8FloatKernels#FLOAT_ROW_COLS} columns, int8 ones beyond.
+     * Other types, and packed Q4_0: no limit. The calibration measures both sides.
      */
     public static int narrowRowCols(GgmlType type, DotOrder order) {
-        return Q8FloatKernels.ENABLED && order == DotOrder.FAST && type == GgmlType.Q4_0 ? Q8FloatKernels.FLOAT_ROW_COLS : Integer.MAX_VALUE;
+        return Q8FloatKernels.ENABLED && order == DotOrder.FAST && type == GgmlType.Q4_0 && !packs(type, order) ? Q8FloatKernels.FLOAT_ROW_COLS : Integer.MAX_VALUE;
+    }
+
+    /** Whether the loader packs weights of {@code type} for {@code order} by default ({@link Repack}). */
+    public static boolean packs(GgmlType type, DotOrder order) {
+        return PackedQ40.ENABLED && order == DotOrder.FAST && type == GgmlType.Q4_0;
     }
 
     /** The activations of the last call (tests). */
@@ -106,7 +114,8 @@ public final class MatVec {
         this.nTok = nTok;
         int rows = w.rows();
         // a few chunks per thread so a thread slowed by other load does not hold the others up; whole tiles
-        int chunk = Math.max(TILE, (rows / (pool.threads() * 8) + TILE - 1) / TILE * TILE);
+        int tile = tile(w);
+        int chunk = Math.max(tile, (rows / (pool.threads() * 8) + tile - 1) / tile * tile);
         try {
             pool.run(rows, chunk, body);
         } finally {
@@ -116,7 +125,17 @@ public final class MatVec {
     }
 
     private void rows(int from, int to) {
-        Matrix w = this.w;
-        w.codec().dotRows(w.data(), w.rowBytes(), from, to, act, nTok, y, yOff, w.rows());
+        dotRows(w, from, to, act, nTok, y, yOff);
+    }
+
+    /** Rows a chunk of {@code w} must be a multiple of: a packed group, else a tile. */
+    static int tile(Matrix w) {
+        return w.packed() != null ? PackedQ40.ROWS : TILE;
+    }
+
+    /** Rows {@code [r0, r1)} of {@code w} for all tokens of {@code act}: the packed copy where there is one. */
+    static void dotRows(Matrix w, int r0, int r1, Activations act, int nTok, float[] y, int yOff) {
+        if (w.packed() != null && act.order() == DotOrder.FAST) PackedQ40.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
+        else w.codec().dotRows(w.data(), w.rowBytes(), r0, r1, act, nTok, y, yOff, w.rows());
     }
 }

@@ -1,6 +1,7 @@
 package dev.jmoe.tensor;
 
 import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.codec.PackedQ40;
 import dev.jmoe.gguf.GgufFile;
 import dev.jmoe.gguf.TensorInfo;
 import java.lang.foreign.MemorySegment;
@@ -9,8 +10,21 @@ import java.lang.foreign.MemorySegment;
  * A weight matrix in place in the mapping: {@code rows} rows of {@code cols} values of {@code type}, row-major —
  * ggml's {@code {cols, rows}}. {@code y = W·x} takes x of length cols and gives y of length rows. A 3-D expert tensor
  * {@code {cols, rows, n_expert}} is viewed per expert with {@link #expert}.
+ *
+ * <p>{@code packed}, where not null, is a copy of the same weights in a kernel's own layout ({@link PackedQ40} for
+ * Q4_0, rows in groups of {@link PackedQ40#ROWS}, each group at its first row's byte offset); the products read it
+ * instead of {@code data}, which stays valid for everything else.
  */
-public record Matrix(String name, GgmlType type, Codec codec, MemorySegment data, int cols, int rows) {
+public record Matrix(String name, GgmlType type, Codec codec, MemorySegment data, int cols, int rows, MemorySegment packed) {
+
+    public Matrix(String name, GgmlType type, Codec codec, MemorySegment data, int cols, int rows) {
+        this(name, type, codec, data, cols, rows, null);
+    }
+
+    /** This matrix with its weights also in {@code packedCopy} (see the class comment). */
+    public Matrix withPacked(MemorySegment packedCopy) {
+        return new Matrix(name, type, codec, data, cols, rows, packedCopy);
+    }
 
     public static Matrix of(GgufFile file, TensorInfo t) {
         long rows = t.rowCount();
@@ -33,7 +47,9 @@ public record Matrix(String name, GgmlType type, Codec codec, MemorySegment data
 
     /** Rows {@code [first, first + count)} as their own matrix (an expert of a merged 3-D tensor, a head slice). */
     public Matrix rows(int first, int count) {
-        return new Matrix(name, type, codec, data.asSlice(first * rowBytes(), count * rowBytes()), cols, count);
+        // a packed copy comes along when the slice is whole groups of rows (experts of 1408 or 2048 rows are)
+        MemorySegment p = packed != null && first % PackedQ40.ROWS == 0 && count % PackedQ40.ROWS == 0 ? packed.asSlice(first * rowBytes(), count * rowBytes()) : null;
+        return new Matrix(name, type, codec, data.asSlice(first * rowBytes(), count * rowBytes()), cols, count, p);
     }
 
     /** Expert {@code e} of a 3-D tensor {@code {cols, rowsPerExpert, n_expert}} viewed as one matrix. */

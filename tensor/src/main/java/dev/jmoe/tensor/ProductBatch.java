@@ -82,7 +82,8 @@ public final class ProductBatch {
         yOff[j] = outOff;
         // a few chunks per thread and job, whole tiles: the pool hands chunks out one at a time
         int rows = m.rows();
-        int chunk = Math.max(MatVec.TILE, (rows / (pool.threads() * 4) + MatVec.TILE - 1) / MatVec.TILE * MatVec.TILE);
+        int tile = MatVec.tile(m);
+        int chunk = Math.max(tile, (rows / (pool.threads() * 4) + tile - 1) / tile * tile);
         for (int r = 0; r < rows; r += chunk) {
             if (nChunks == chunkJob.length) {
                 int cap = Math.max(64, 2 * nChunks);
@@ -110,7 +111,7 @@ public final class ProductBatch {
         for (int c = from; c < to; c++) {
             int j = chunkJob[c];
             Matrix m = w[j];
-            m.codec().dotRows(m.data(), m.rowBytes(), chunkR0[c], chunkR1[c], acts[act[j]], nTok[j], y[j], yOff[j], m.rows());
+            MatVec.dotRows(m, chunkR0[c], chunkR1[c], acts[act[j]], nTok[j], y[j], yOff[j]);
         }
     }
 }

@@ -1,0 +1,33 @@
+package dev.jmoe.tensor;
+
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.codec.PackedQ40;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Copies weights into a kernel's own layout at load, as llama.cpp's CPU backend repacks Q4_0 for its x86 kernels:
+ * the copy lives in anonymous memory, and the file mapping's pages it was read from are given back, so the process
+ * holds the weights once.
+ */
+public final class Repack {
+    private Repack() {}
+
+    /** Whether {@code m} has a packed layout on this machine (Q4_0, whole groups of rows, the 512-bit kernels). */
+    public static boolean packable(Matrix m) {
+        return PackedQ40.ENABLED && m.type() == GgmlType.Q4_0 && m.packed() == null && PackedQ40.packable(m.rows(), m.cols());
+    }
+
+    /**
+     * {@code m} with a packed copy allocated in {@code arena} and filled on the pool's threads; the pages of
+     * {@code m.data()} are then released ({@link Pages#release}), to be read back from the file if used again.
+     */
+    public static Matrix pack(Matrix m, Arena arena, Parallel pool) {
+        if (!packable(m)) throw new IllegalArgumentException(m.name() + " (" + m.type() + ", " + m.cols() + "x" + m.rows() + ") has no packed layout here");
+        MemorySegment dst = Pages.allocate(m.byteSize(), arena);
+        int groups = m.rows() / PackedQ40.ROWS;
+        pool.run(groups, Math.max(1, groups / (4 * pool.threads())), (g0, g1) -> PackedQ40.pack(m.data(), m.cols(), g0, g1, dst));
+        Pages.release(m.data());
+        return m.withPacked(dst);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.jmoe.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.codec.PackedQ40;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Packed Q4_0 ({@link PackedQ40} through {@link MatVec} and {@link ProductBatch}) against a scalar reference in double:
+ * {@code Σ_b d_w·d_x·Σ (q−8)·x_q} over the same Q8_0 activation quants; the 16-bit sums at their limits; batches equal
+ * to single tokens bit for bit; slices of whole groups; the released mapping still reads the same bytes.
+ */
+class RepackTest {
+    static final int ROWS = 128;
+
+    static Matrix q40(long seed, int rows, int cols) {
+        Random rnd = new Random(seed);
+        byte[] b = new byte[(int) GgmlType.Q4_0.bytesFor((long) rows * cols)];
+        rnd.nextBytes(b);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < b.length / 18; blk++) bb.putShort(blk * 18, Half.fromFloat((float) rnd.nextGaussian() * 0.01f));
+        return new Matrix("w", GgmlType.Q4_0, Codecs.of(GgmlType.Q4_0), MemorySegment.ofArray(b), cols, rows);
+    }
+
+    /** Row {@code r} · token {@code t} from the weight bytes and the activation quants, in double. */
+    static double reference(Matrix m, int r, Activations act, int t) {
+        int n = m.cols();
+        double sum = 0;
+        for (int b = 0; b < n / 32; b++) {
+            long o = m.rowOffset(r) + 18L * b;
+            double dw = Half.toFloat(m.data().get(Layouts.LE_SHORT, o));
+            long dot = 0;
+            for (int i = 0; i < 16; i++) {
+                int v = m.data().get(ValueLayout.JAVA_BYTE, o + 2 + i) & 0xFF;
+                dot += (long) ((v & 15) - 8) * act.q[t * n + 32 * b + i] + (long) ((v >> 4) - 8) * act.q[t * n + 32 * b + i + 16];
+            }
+            sum += dw * act.d[t * (n / 32) + b] * dot;
+        }
+        return sum;
+    }
+
+    static float[] gaussian(long seed, int len) {
+        Random rnd = new Random(seed);
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = (float) rnd.nextGaussian();
+        return x;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"32,1,1", "96,1,2", "2048,1,3", "96,3,2", "2048,5,2", "4096,4,1"})
+    void matchesTheScalarReferenceForAnyThreadsAndTokens(int cols, int nTok, int threads) {
+        assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
+        Matrix m = q40(cols, ROWS, cols);
+        float[] x = gaussian(cols + 7, nTok * cols);
+        float[] y = new float[nTok * ROWS];
+        try (Parallel pool = new Parallel(threads); Arena arena = Arena.ofShared()) {
+            Matrix p = Repack.pack(m, arena, pool);
+            MatVec mv = new MatVec(pool);
+            if (nTok == 1) mv.matvec(p, x, y);
+            else mv.matmul(p, x, nTok, y);
+            Activations act = mv.activations();
+            for (int t = 0; t < nTok; t++) {
+                for (int r = 0; r < ROWS; r++) {
+                    double ref = reference(m, r, act, t);
+                    assertThat((double) y[t * ROWS + r]).as("row %d token %d", r, t).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(ref))));
+                }
+            }
+            // each token of a batch is the single-token product, bit for bit
+            float[] one = new float[ROWS];
+            for (int t = 0; t < nTok; t++) {
+                mv.matvec(p, x, t * cols, one, 0);
+                for (int r = 0; r < ROWS; r++) assertThat(y[t * ROWS + r]).isEqualTo(one[r]);
+            }
+        }
+    }
+
+    @Test
+    void blockSumsAtTheirSixteenBitLimitsAreExact() {
+        assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
+        int cols = 64;
+        byte[] b = new byte[(int) GgmlType.Q4_0.bytesFor((long) ROWS * cols)];
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < b.length / 18; blk++) {
+            bb.putShort(blk * 18, Half.fromFloat(1f));
+            // even rows: every nibble 0 (−8); odd rows: every nibble 15 (+7)
+            int row = blk / (cols / 32);
+            for (int i = 0; i < 16; i++) b[blk * 18 + 2 + i] = (byte) (row % 2 == 0 ? 0x00 : 0xFF);
+        }
+        Matrix m = new Matrix("w", GgmlType.Q4_0, Codecs.of(GgmlType.Q4_0), MemorySegment.ofArray(b), cols, ROWS);
+        float[] x = new float[cols];
+        java.util.Arrays.fill(x, 0, 32, 1f);   // quants +127: Σ = −8·127·32 = −32512 on even rows
+        java.util.Arrays.fill(x, 32, 64, -1f); // quants −127
+        float[] y = new float[ROWS];
+        try (Parallel pool = new Parallel(1); Arena arena = Arena.ofShared()) {
+            MatVec mv = new MatVec(pool);
+            mv.matvec(Repack.pack(m, arena, pool), x, y);
+            for (int r = 0; r < ROWS; r++) assertThat((double) y[r]).isCloseTo(reference(m, r, mv.activations(), 0), org.assertj.core.data.Offset.offset(1e-3));
+        }
+        assertThat(y[0]).isCloseTo(0f, org.assertj.core.data.Offset.offset(1e-3f)); // −32512/127 + 32512/127
+    }
+
+    @Test
+    void productBatchAndSlicesOfWholeGroupsUseTheCopy() {
+        assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
+        int cols = 256;
+        Matrix m = q40(5, 4 * 64, cols); // 4 "experts" of 64 rows
+        float[] x = gaussian(6, cols);
+        try (Parallel pool = new Parallel(2); Arena arena = Arena.ofShared()) {
+            Matrix p = Repack.pack(m, arena, pool);
+            MatVec mv = new MatVec(pool);
+            float[] all = new float[m.rows()];
+            mv.matvec(p, x, all);
+            float[] ys = new float[m.rows()];
+            ProductBatch batch = mv.batch();
+            for (int e = 3; e >= 0; e--) {
+                Matrix ex = p.expert(e, 64);
+                assertThat(ex.packed()).isNotNull();
+                batch.add(ex, x, 0, 1, ys, e * 64);
+            }
+            batch.run();
+            assertThat(ys).containsExactly(all);
+            assertThat(p.rows(32, 64).packed()).as("not whole groups").isNull();
+        }
+    }
+
+    @Test
+    void onlyWholeGroupsOfQ4_0RowsArePackable() {
+        assertThat(Repack.packable(q40(1, 100, 64))).isFalse();
+        assertThat(Repack.packable(MatVecTest.quantizedMatrix(GgmlType.Q8_0, 1, 64))).isFalse();
+        assertThat(Repack.packable(q40(1, 128, 64))).isEqualTo(PackedQ40.ENABLED);
+        try (Arena arena = Arena.ofShared()) {
+            assertThatThrownBy(() -> Repack.pack(q40(1, 100, 64), arena, Parallel.common())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100");
+        }
+    }
+
+    @Test
+    void releasedMappingReadsTheSameBytes(@TempDir Path dir) throws IOException {
+        byte[] bytes = new byte[5 * 4096 + 100];
+        new Random(3).nextBytes(bytes);
+        Path f = dir.resolve("w.bin");
+        Files.write(f, bytes);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ); Arena arena = Arena.ofShared()) {
+            MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, bytes.length, arena);
+            Pages.touch(map, Parallel.common());
+            Pages.release(map.asSlice(1000, 3 * 4096));
+            assertThat(map.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(bytes);
+        }
+    }
+}
