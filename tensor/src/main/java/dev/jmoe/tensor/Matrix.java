@@ -12,7 +12,8 @@ import java.lang.foreign.MemorySegment;
  * {@code {cols, rows, n_expert}} is viewed per expert with {@link #expert}.
  *
  * <p>{@code packed}, where not null, is a copy of the same weights in a kernel's own layout ({@link PackedQ40} for
- * Q4_0, rows in groups of {@link PackedQ40#ROWS}, each group at its first row's byte offset); the products read it
+ * Q4_0, {@link dev.jmoe.tensor.codec.PackedQ4K} for Q4_K: rows in groups of {@link PackedQ40#ROWS}, all groups the same
+ * size); the products read it
  * instead of {@code data}, which stays valid for everything else.
  */
 public record Matrix(String name, GgmlType type, Codec codec, MemorySegment data, int cols, int rows, MemorySegment packed) {
@@ -47,8 +48,13 @@ public record Matrix(String name, GgmlType type, Codec codec, MemorySegment data
 
     /** Rows {@code [first, first + count)} as their own matrix (an expert of a merged 3-D tensor, a head slice). */
     public Matrix rows(int first, int count) {
-        // a packed copy comes along when the slice is whole groups of rows (experts of 1408 or 2048 rows are)
-        MemorySegment p = packed != null && first % PackedQ40.ROWS == 0 && count % PackedQ40.ROWS == 0 ? packed.asSlice(first * rowBytes(), count * rowBytes()) : null;
+        // a packed copy comes along when the slice is whole groups of rows (experts of 1408 or 2048 rows are); its
+        // groups are all the same size
+        MemorySegment p = null;
+        if (packed != null && first % PackedQ40.ROWS == 0 && count % PackedQ40.ROWS == 0) {
+            long group = packed.byteSize() / (rows / PackedQ40.ROWS);
+            p = packed.asSlice(first / PackedQ40.ROWS * group, count / PackedQ40.ROWS * group);
+        }
         return new Matrix(name, type, codec, data.asSlice(first * rowBytes(), count * rowBytes()), cols, count, p);
     }
 

@@ -89,6 +89,61 @@ class RepackTest {
         }
     }
 
+    static Matrix q4k(long seed, int rows, int cols) {
+        Random rnd = new Random(seed);
+        byte[] b = new byte[(int) GgmlType.Q4_K.bytesFor((long) rows * cols)];
+        rnd.nextBytes(b);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < b.length / 144; blk++) {
+            bb.putShort(blk * 144, Half.fromFloat((float) Math.abs(rnd.nextGaussian()) * 0.01f));
+            bb.putShort(blk * 144 + 2, Half.fromFloat((float) Math.abs(rnd.nextGaussian()) * 0.01f));
+        }
+        return new Matrix("w", GgmlType.Q4_K, Codecs.of(GgmlType.Q4_K), MemorySegment.ofArray(b), cols, rows);
+    }
+
+    /**
+     * Q4_K: the packed products against the codec's scalar dequantization times the Q8_K activation quants (in double),
+     * within float rounding of the sum of the terms' magnitudes; batches equal single tokens bit for bit; expert slices
+     * of a packed copy larger than the rows (the scales are unpacked) equal the whole product.
+     */
+    @ParameterizedTest
+    @CsvSource({"256,1,1", "2048,1,2", "512,3,2", "2048,4,1"})
+    void packedQ4_KMatchesTheScalarReference(int cols, int nTok, int threads) {
+        assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
+        Matrix m = q4k(cols, ROWS, cols);
+        float[] x = gaussian(cols + 9, nTok * cols);
+        float[] y = new float[nTok * ROWS];
+        try (Parallel pool = new Parallel(threads); Arena arena = Arena.ofShared()) {
+            Matrix p = Repack.pack(m, arena, pool);
+            MatVec mv = new MatVec(pool);
+            if (nTok == 1) mv.matvec(p, x, y);
+            else mv.matmul(p, x, nTok, y);
+            Activations act = mv.activations();
+            float[] w = new float[cols];
+            for (int t = 0; t < nTok; t++) {
+                for (int r = 0; r < ROWS; r++) {
+                    m.codec().dequantizeReference(m.data(), m.rowOffset(r), w, 0, cols);
+                    double ref = 0, mag = 0;
+                    for (int i = 0; i < cols; i++) {
+                        double v = (double) w[i] * act.q[t * cols + i] * act.d[(t * cols + i) / 256];
+                        ref += v;
+                        mag += Math.abs(v);
+                    }
+                    assertThat((double) y[t * ROWS + r]).as("row %d token %d", r, t).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-6));
+                }
+            }
+            float[] one = new float[ROWS];
+            for (int t = 0; t < nTok; t++) {
+                mv.matvec(p, x, t * cols, one, 0);
+                for (int r = 0; r < ROWS; r++) assertThat(y[t * ROWS + r]).isEqualTo(one[r]);
+            }
+            float[] part = new float[64];
+            mv.matvec(p.rows(64, 64), x, part);
+            mv.matvec(p, x, one);
+            assertThat(part).containsExactly(java.util.Arrays.copyOfRange(one, 64, 128));
+        }
+    }
+
     @Test
     void blockSumsAtTheirSixteenBitLimitsAreExact() {
         assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
