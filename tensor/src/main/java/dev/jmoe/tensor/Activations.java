@@ -34,6 +34,8 @@ public final class Activations {
      * that {@link dev.jmoe.tensor.codec.PackedQ40} takes off its block sums (FAST order, where it runs).
      */
     public short[] q8sum = new short[0];
+    /** {@code 16·Σq} of each half (16 quants) of each Q8_0 block: the offset of Q5_0's values ({@link dev.jmoe.tensor.codec.PackedQ50}). */
+    public short[] q16sum = new short[0];
 
     public GgmlType format() {
         return format;
@@ -86,11 +88,13 @@ public final class Activations {
                 if (format == GgmlType.Q8_0 && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
                     if (order == DotOrder.FAST) {
                         if (q8sum.length < total / 32) q8sum = new short[total / 32];
-                        for (int b = 0; b < total / 32; b++) {
+                        if (q16sum.length < total / 16) q16sum = new short[total / 16];
+                        for (int h = 0; h < total / 16; h++) {
                             int sum = 0;
-                            for (int i = 32 * b; i < 32 * b + 32; i++) sum += q[i];
-                            q8sum[b] = (short) (8 * sum);
+                            for (int i = 16 * h; i < 16 * h + 16; i++) sum += q[i];
+                            q16sum[h] = (short) (16 * sum);
                         }
+                        for (int b = 0; b < total / 32; b++) q8sum[b] = (short) ((q16sum[2 * b] + q16sum[2 * b + 1]) / 2);
                         // the batched tiles and narrow Q4_0 rows read floats; one token of a wide row reads the bytes
                         if (count >= dev.jmoe.tensor.codec.Q8FloatKernels.TILE_TOKENS || n <= dev.jmoe.tensor.codec.Q8FloatKernels.FLOAT_ROW_COLS) {
                             scaledQuants(total, 5);

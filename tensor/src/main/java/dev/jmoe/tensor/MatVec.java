@@ -4,6 +4,7 @@ import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.codec.Int8FloatKernels;
 import dev.jmoe.tensor.codec.PackedQ40;
 import dev.jmoe.tensor.codec.PackedQ4K;
+import dev.jmoe.tensor.codec.PackedQ50;
 import dev.jmoe.tensor.codec.Q8FloatKernels;
 
 /**
@@ -80,7 +81,7 @@ public final class MatVec {
 
     /** Whether the loader packs weights of {@code type} for {@code order} by default ({@link Repack}). */
     public static boolean packs(GgmlType type, DotOrder order) {
-        return PackedQ40.ENABLED && order == DotOrder.FAST && (type == GgmlType.Q4_0 || type == GgmlType.Q4_K);
+        return PackedQ40.ENABLED && order == DotOrder.FAST && (type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0);
     }
 
     /** The activations of the last call (tests). */
@@ -137,8 +138,11 @@ public final class MatVec {
     /** Rows {@code [r0, r1)} of {@code w} for all tokens of {@code act}: the packed copy where there is one. */
     static void dotRows(Matrix w, int r0, int r1, Activations act, int nTok, float[] y, int yOff) {
         if (w.packed() != null && act.order() == DotOrder.FAST) {
-            if (w.type() == GgmlType.Q4_K) PackedQ4K.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
-            else PackedQ40.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
+            switch (w.type()) {
+                case Q4_K -> PackedQ4K.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
+                case Q5_0 -> PackedQ50.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
+                default -> PackedQ40.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
+            }
         }
         else w.codec().dotRows(w.data(), w.rowBytes(), r0, r1, act, nTok, y, yOff, w.rows());
     }

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * {@code {cols, rows, n_expert}} is viewed per expert with {@link #expert}.
  *
  * <p>{@code packed}, where not null, is a copy of the same weights in a kernel's own layout ({@link PackedQ40} for
- * Q4_0, {@link dev.jmoe.tensor.codec.PackedQ4K} for Q4_K: rows in groups of {@link PackedQ40#ROWS}, all groups the same
+ * Q4_0, {@link dev.jmoe.tensor.codec.PackedQ4K} for Q4_K, {@link dev.jmoe.tensor.codec.PackedQ50} for Q5_0: rows in groups of {@link PackedQ40#ROWS}, all groups the same
  * size); the products read it
  * instead of {@code data}, which stays valid for everything else.
  */

@@ -101,16 +101,27 @@ class RepackTest {
         return new Matrix("w", GgmlType.Q4_K, Codecs.of(GgmlType.Q4_K), MemorySegment.ofArray(b), cols, rows);
     }
 
+    static Matrix q50(long seed, int rows, int cols) {
+        Random rnd = new Random(seed);
+        byte[] b = new byte[(int) GgmlType.Q5_0.bytesFor((long) rows * cols)];
+        rnd.nextBytes(b);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < b.length / 22; blk++) bb.putShort(blk * 22, Half.fromFloat((float) rnd.nextGaussian() * 0.01f));
+        return new Matrix("w", GgmlType.Q5_0, Codecs.of(GgmlType.Q5_0), MemorySegment.ofArray(b), cols, rows);
+    }
+
     /**
-     * Q4_K: the packed products against the codec's scalar dequantization times the Q8_K activation quants (in double),
-     * within float rounding of the sum of the terms' magnitudes; batches equal single tokens bit for bit; expert slices
-     * of a packed copy larger than the rows (the scales are unpacked) equal the whole product.
+     * Q4_K and Q5_0: the packed products against the codec's scalar dequantization times the activation quants (in
+     * double), within float rounding of the sum of the terms' magnitudes; batches equal single tokens bit for bit; a
+     * slice of whole groups (Q4_K's packed copy is larger than its rows: the scales are unpacked) equals the whole
+     * product's rows.
      */
     @ParameterizedTest
-    @CsvSource({"256,1,1", "2048,1,2", "512,3,2", "2048,4,1"})
-    void packedQ4_KMatchesTheScalarReference(int cols, int nTok, int threads) {
+    @CsvSource({"Q4_K,256,1,1", "Q4_K,2048,1,2", "Q4_K,512,3,2", "Q4_K,2048,4,1", "Q5_0,32,1,1", "Q5_0,1408,1,2", "Q5_0,96,3,2", "Q5_0,2048,4,1"})
+    void packedKAndQ5_0MatchTheScalarReference(GgmlType type, int cols, int nTok, int threads) {
         assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
-        Matrix m = q4k(cols, ROWS, cols);
+        Matrix m = type == GgmlType.Q4_K ? q4k(cols, ROWS, cols) : q50(cols, ROWS, cols);
+        int block = type == GgmlType.Q4_K ? 256 : 32;
         float[] x = gaussian(cols + 9, nTok * cols);
         float[] y = new float[nTok * ROWS];
         try (Parallel pool = new Parallel(threads); Arena arena = Arena.ofShared()) {
@@ -125,7 +136,7 @@ class RepackTest {
                     m.codec().dequantizeReference(m.data(), m.rowOffset(r), w, 0, cols);
                     double ref = 0, mag = 0;
                     for (int i = 0; i < cols; i++) {
-                        double v = (double) w[i] * act.q[t * cols + i] * act.d[(t * cols + i) / 256];
+                        double v = (double) w[i] * act.q[t * cols + i] * act.d[(t * cols + i) / block];
                         ref += v;
                         mag += Math.abs(v);
                     }
@@ -197,6 +208,9 @@ class RepackTest {
     void onlyWholeGroupsOfQ4_0RowsArePackable() {
         assertThat(Repack.packable(q40(1, 100, 64))).isFalse();
         assertThat(Repack.packable(MatVecTest.quantizedMatrix(GgmlType.Q8_0, 1, 64))).isFalse();
+        assertThat(Repack.packable(q4k(1, 128, 256))).isEqualTo(PackedQ40.ENABLED);
+        assertThat(Repack.packable(q4k(1, 100, 256))).isFalse();
+        assertThat(Repack.packable(q50(1, 128, 96))).isEqualTo(PackedQ40.ENABLED);
         assertThat(Repack.packable(q40(1, 128, 64))).isEqualTo(PackedQ40.ENABLED);
         try (Arena arena = Arena.ofShared()) {
             assertThatThrownBy(() -> Repack.pack(q40(1, 100, 64), arena, Parallel.common())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100");
