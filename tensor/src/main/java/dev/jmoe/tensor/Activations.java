@@ -36,6 +36,8 @@ public final class Activations {
     public short[] q8sum = new short[0];
     /** {@code 16·Σq} of each half (16 quants) of each Q8_0 block: the offset of Q5_0's values ({@link dev.jmoe.tensor.codec.PackedQ50}). */
     public short[] q16sum = new short[0];
+    /** {@code 32·Σq} of each 8 Q8_K quants: the offset of Q6_K's values ({@link dev.jmoe.tensor.codec.PackedQ6K}). */
+    public short[] q8ksum8 = new short[0];
 
     public GgmlType format() {
         return format;
@@ -110,6 +112,12 @@ public final class Activations {
                 for (int v = 0; v < count; v++) ActivationQuant.q8_K(f, v * n, n, q, d, bsums, v * n / 256);
                 if (order == DotOrder.FAST && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Q4KFloatKernels.ENABLED) {
                     scaledQuants(total, 8); // Q4KFloatKernels
+                    if (q8ksum8.length < total / 8) q8ksum8 = new short[total / 8];
+                    for (int e = 0; e < total / 8; e++) {
+                        int sum = 0;
+                        for (int i = 8 * e; i < 8 * e + 8; i++) sum += q[i];
+                        q8ksum8[e] = (short) (32 * sum);
+                    }
                 }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);

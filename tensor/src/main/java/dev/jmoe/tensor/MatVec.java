@@ -5,6 +5,7 @@ import dev.jmoe.tensor.codec.Int8FloatKernels;
 import dev.jmoe.tensor.codec.PackedQ40;
 import dev.jmoe.tensor.codec.PackedQ4K;
 import dev.jmoe.tensor.codec.PackedQ50;
+import dev.jmoe.tensor.codec.PackedQ6K;
 import dev.jmoe.tensor.codec.Q8FloatKernels;
 
 /**
@@ -81,7 +82,7 @@ public final class MatVec {
 
     /** Whether the loader packs weights of {@code type} for {@code order} by default ({@link Repack}). */
     public static boolean packs(GgmlType type, DotOrder order) {
-        return PackedQ40.ENABLED && order == DotOrder.FAST && (type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0);
+        return PackedQ40.ENABLED && order == DotOrder.FAST && (type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K);
     }
 
     /** The activations of the last call (tests). */
@@ -141,6 +142,7 @@ public final class MatVec {
             switch (w.type()) {
                 case Q4_K -> PackedQ4K.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
                 case Q5_0 -> PackedQ50.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
+                case Q6_K -> PackedQ6K.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
                 default -> PackedQ40.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
             }
         }

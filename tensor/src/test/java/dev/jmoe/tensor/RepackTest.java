@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Packed Q4_0 ({@link PackedQ40} through {@link MatVec} and {@link ProductBatch}) against a scalar reference in double:
+ * Packed Q4_0 ({@link PackedQ40} through {@link MatVec} and {@link ProductBatch}; Q4_K, Q5_0, Q6_K likewise) against a scalar reference in double:
  * {@code Σ_b d_w·d_x·Σ (q−8)·x_q} over the same Q8_0 activation quants; the 16-bit sums at their limits; batches equal
  * to single tokens bit for bit; slices of whole groups; the released mapping still reads the same bytes.
  */
@@ -110,18 +110,32 @@ class RepackTest {
         return new Matrix("w", GgmlType.Q5_0, Codecs.of(GgmlType.Q5_0), MemorySegment.ofArray(b), cols, rows);
     }
 
+    static Matrix q6k(long seed, int rows, int cols) {
+        Random rnd = new Random(seed);
+        byte[] b = new byte[(int) GgmlType.Q6_K.bytesFor((long) rows * cols)];
+        rnd.nextBytes(b);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < b.length / 210; blk++) bb.putShort(blk * 210 + 208, Half.fromFloat((float) rnd.nextGaussian() * 0.001f));
+        return new Matrix("w", GgmlType.Q6_K, Codecs.of(GgmlType.Q6_K), MemorySegment.ofArray(b), cols, rows);
+    }
+
     /**
-     * Q4_K and Q5_0: the packed products against the codec's scalar dequantization times the activation quants (in
+     * Q4_K, Q5_0 and Q6_K: the packed products against the codec's scalar dequantization times the activation quants (in
      * double), within float rounding of the sum of the terms' magnitudes; batches equal single tokens bit for bit; a
      * slice of whole groups (Q4_K's packed copy is larger than its rows: the scales are unpacked) equals the whole
      * product's rows.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_K,256,1,1", "Q4_K,2048,1,2", "Q4_K,512,3,2", "Q4_K,2048,4,1", "Q5_0,32,1,1", "Q5_0,1408,1,2", "Q5_0,96,3,2", "Q5_0,2048,4,1"})
+    @CsvSource({"Q4_K,256,1,1", "Q4_K,2048,1,2", "Q4_K,512,3,2", "Q4_K,2048,4,1", "Q5_0,32,1,1", "Q5_0,1408,1,2", "Q5_0,96,3,2", "Q5_0,2048,4,1",
+            "Q6_K,256,1,1", "Q6_K,2048,1,2", "Q6_K,512,3,2", "Q6_K,2816,4,1"})
     void packedKAndQ5_0MatchTheScalarReference(GgmlType type, int cols, int nTok, int threads) {
         assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
-        Matrix m = type == GgmlType.Q4_K ? q4k(cols, ROWS, cols) : q50(cols, ROWS, cols);
-        int block = type == GgmlType.Q4_K ? 256 : 32;
+        Matrix m = switch (type) {
+            case Q4_K -> q4k(cols, ROWS, cols);
+            case Q6_K -> q6k(cols, ROWS, cols);
+            default -> q50(cols, ROWS, cols);
+        };
+        int block = type == GgmlType.Q5_0 ? 32 : 256;
         float[] x = gaussian(cols + 9, nTok * cols);
         float[] y = new float[nTok * ROWS];
         try (Parallel pool = new Parallel(threads); Arena arena = Arena.ofShared()) {
@@ -211,6 +225,7 @@ class RepackTest {
         assertThat(Repack.packable(q4k(1, 128, 256))).isEqualTo(PackedQ40.ENABLED);
         assertThat(Repack.packable(q4k(1, 100, 256))).isFalse();
         assertThat(Repack.packable(q50(1, 128, 96))).isEqualTo(PackedQ40.ENABLED);
+        assertThat(Repack.packable(q6k(1, 128, 256))).isEqualTo(PackedQ40.ENABLED);
         assertThat(Repack.packable(q40(1, 128, 64))).isEqualTo(PackedQ40.ENABLED);
         try (Arena arena = Arena.ofShared()) {
             assertThatThrownBy(() -> Repack.pack(q40(1, 100, 64), arena, Parallel.common())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100");

@@ -1,0 +1,158 @@
+package dev.jmoe.tensor.codec;
+
+import dev.jmoe.tensor.Activations;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q6_K weights repacked 64 rows to a group, as {@link PackedQ40}: a lane of shorts holds one byte of two rows (row k
+ * low, row k+32 high), and the 6-bit values are put together from a low-nibble byte and a high-bits byte in lanes.
+ *
+ * <p>ggml's {@code block_q6_K} (256 values, 210 bytes): {@code ql[128]} low nibbles, {@code qh[64]} high 2-bit pairs,
+ * 16 int8 scales (one per 16 values), f16 {@code d}; value {@code d·sc·(q − 32)}. For half h (values 128h..) and
+ * l = 0..31, {@code ql[64h+l]}, {@code ql[64h+l+32]} and {@code qh[32h+l]} make the values at 128h + l, +32, +64, +96
+ * (ggml's {@code dequantize_row_q6_K}).
+ *
+ * <p>Layout per group of 64 rows, per super-block (13440 bytes, as the rows' own):
+ * <pre>
+ *   [0, 128)                    the rows' f16 d, row order
+ *   [128 + 64j, +64)            j = 0..15: scale j of the 64 rows (int8)
+ *   [1152 + 192(32h + l), +192) ql[64h+l], ql[64h+l+32], qh[32h+l]: 64 bytes each, byte 2k = row k's, 2k+1 = row k+32's
+ * </pre>
+ * A 16-bit sum {@code Σ q·x} over 8 values (q = 0..63) may wrap, but {@code Σ (q−32)·x} lies within ±8·32·127 = 32512,
+ * so subtracting {@link Activations#q8ksum8} leaves it exact; then {@code × sc} in 32 bits per 16 rows.
+ */
+public final class PackedQ6K {
+    private PackedQ6K() {}
+
+    public static final int ROWS = PackedQ40.ROWS;
+    private static final int BLOCK = 210, QS = 1152, GROUP_BLOCK = ROWS * BLOCK;
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+
+    public static boolean packable(int rows, int cols) {
+        return rows > 0 && rows % ROWS == 0 && cols > 0 && cols % 256 == 0;
+    }
+
+    /** Writes groups {@code [g0, g1)} of the Q6_K rows at {@code src} into {@code dst} (as large as the rows). */
+    public static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
+        int nb = cols / 256;
+        int rowBytes = nb * BLOCK;
+        byte[] in = new byte[ROWS * rowBytes], out = new byte[ROWS * rowBytes];
+        for (int g = g0; g < g1; g++) {
+            long base = (long) g * ROWS * rowBytes;
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, base, in, 0, in.length);
+            for (int b = 0; b < nb; b++) {
+                int o = GROUP_BLOCK * b;
+                for (int r = 0; r < ROWS; r++) {
+                    int i = r * rowBytes + BLOCK * b;
+                    out[o + 2 * r] = in[i + 208];
+                    out[o + 2 * r + 1] = in[i + 209];
+                    for (int j = 0; j < 16; j++) out[o + 128 + 64 * j + r] = in[i + 192 + j];
+                    int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
+                    for (int h = 0; h < 2; h++) {
+                        for (int l = 0; l < 32; l++) {
+                            int at = lane + 192 * (32 * h + l);
+                            out[at] = in[i + 64 * h + l];
+                            out[at + 64] = in[i + 64 * h + l + 32];
+                            out[at + 128] = in[i + 128 + 32 * h + l];
+                        }
+                    }
+                }
+            }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, base, out.length);
+        }
+    }
+
+    /** {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight (whole groups; Q8_K activations). */
+    public static void rows(MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
+        int nb = cols / 256;
+        long groupBytes = (long) nb * GROUP_BLOCK;
+        for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
+            for (int t = 0; t < nTok; t++) {
+                group(w, g * groupBytes, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yOff + t * yStride + g * ROWS);
+            }
+        }
+    }
+
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] sum8, int db, float[] y, int yo) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < nb; b++) {
+            long o = go + (long) GROUP_BLOCK * b;
+            int xb = qo + 256 * b, sb = 32 * (db + b);
+            IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ_j sc_j·Σ (q−32)·x, rows 0..15 … 48..63
+            for (int h = 0; h < 2; h++) {
+                for (int win = 0; win < 4; win++) {
+                    // values 128h + 32p + l for l in [8win, 8win+8), p = 0..3; rows 0..31 (lo) and 32..63 (hi)
+                    ShortVector lo0 = ShortVector.zero(S), lo1 = lo0, lo2 = lo0, lo3 = lo0, hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0;
+                    for (int l = 8 * win; l < 8 * win + 8; l++) {
+                        long at = o + QS + 192L * (32 * h + l);
+                        ShortVector v1 = ByteVector.fromMemorySegment(B, w, at, LE).reinterpretAsShorts();
+                        ShortVector v2 = ByteVector.fromMemorySegment(B, w, at + 64, LE).reinterpretAsShorts();
+                        ShortVector v3 = ByteVector.fromMemorySegment(B, w, at + 128, LE).reinterpretAsShorts();
+                        int xl = xb + 128 * h + l;
+                        ShortVector x0 = ShortVector.broadcast(S, q[xl]), x1 = ShortVector.broadcast(S, q[xl + 32]);
+                        ShortVector x2 = ShortVector.broadcast(S, q[xl + 64]), x3 = ShortVector.broadcast(S, q[xl + 96]);
+                        lo0 = lo0.add(v1.and((short) 0x0F).or(v3.and((short) 0x03).lanewise(VectorOperators.LSHL, 4)).mul(x0));
+                        lo1 = lo1.add(v2.and((short) 0x0F).or(v3.and((short) 0x0C).lanewise(VectorOperators.LSHL, 2)).mul(x1));
+                        lo2 = lo2.add(v1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(v3.and((short) 0x30)).mul(x2));
+                        lo3 = lo3.add(v2.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(v3.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).mul(x3));
+                        ShortVector u1 = v1.lanewise(VectorOperators.LSHR, 8), u2 = v2.lanewise(VectorOperators.LSHR, 8), u3 = v3.lanewise(VectorOperators.LSHR, 8);
+                        hi0 = hi0.add(u1.and((short) 0x0F).or(u3.and((short) 0x03).lanewise(VectorOperators.LSHL, 4)).mul(x0));
+                        hi1 = hi1.add(u2.and((short) 0x0F).or(u3.and((short) 0x0C).lanewise(VectorOperators.LSHL, 2)).mul(x1));
+                        hi2 = hi2.add(u1.lanewise(VectorOperators.LSHR, 4).or(u3.and((short) 0x30)).mul(x2));
+                        hi3 = hi3.add(u2.lanewise(VectorOperators.LSHR, 4).or(u3.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).mul(x3));
+                    }
+                    // minus 32·Σx over each run of 8 values; sub-block j = 8h + win/2 + 2p
+                    int e = sb + 16 * h + win; // run of values 128h + 32p + 8win: index (128h + 32p + 8win) / 8
+                    ShortVector c0 = ShortVector.broadcast(S, sum8[e]), c1 = ShortVector.broadcast(S, sum8[e + 4]);
+                    ShortVector c2 = ShortVector.broadcast(S, sum8[e + 8]), c3 = ShortVector.broadcast(S, sum8[e + 12]);
+                    lo0 = lo0.sub(c0); hi0 = hi0.sub(c0);
+                    lo1 = lo1.sub(c1); hi1 = hi1.sub(c1);
+                    lo2 = lo2.sub(c2); hi2 = hi2.sub(c2);
+                    lo3 = lo3.sub(c3); hi3 = hi3.sub(c3);
+                    long sc = o + 128 + 64L * (8 * h + win / 2);
+                    s0 = s0.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 128, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 256, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 384, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    s1 = s1.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 144, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 272, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 400, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    s2 = s2.add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 160, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 288, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 416, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    s3 = s3.add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 176, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 304, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 432, LE).convertShape(VectorOperators.B2I, I, 0)));
+                }
+            }
+            // d f16 → f32 as in PackedQ40; acc += d·d_x·Σ
+            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
+            FloatVector dx = FloatVector.broadcast(F, d[db + b]);
+            a0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s0.convert(VectorOperators.I2F, 0), a0);
+            a1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s1.convert(VectorOperators.I2F, 0), a1);
+            a2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s2.convert(VectorOperators.I2F, 0), a2);
+            a3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s3.convert(VectorOperators.I2F, 0), a3);
+        }
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + 16);
+        a2.intoArray(y, yo + 32);
+        a3.intoArray(y, yo + 48);
+    }
+}
