@@ -9,7 +9,7 @@ import dev.jmoe.tensor.DotOrder;
 import dev.jmoe.tensor.Layouts;
 import dev.jmoe.tensor.Matrix;
 import dev.jmoe.tensor.Parallel;
-import dev.jmoe.tensor.codec.PackedQ40;
+import dev.jmoe.tensor.codec.Packed;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ public final class ModelLoader {
             throw e;
         }
         // FAST-order Q4_0 weights are copied into their packed layout (where the 512-bit kernels run)
-        Packer packer = opt.repack() && opt.dotOrder() == DotOrder.FAST && PackedQ40.ENABLED
+        Packer packer = opt.repack() && opt.dotOrder() == DotOrder.FAST && Packed.ENABLED
                 ? new Packer(opt.poolOrCommon(), Prefault.availableBytes()) : null;
         try {
             DecoderModel model = build(file, gguf, opt, packer);

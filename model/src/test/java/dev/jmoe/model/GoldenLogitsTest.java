@@ -127,7 +127,7 @@ class GoldenLogitsTest {
     @ParameterizedTest
     @MethodSource("goldens")
     void fastOrderWithPackedWeightsMeetsTheSameFileLevelBounds(String name) {
-        Assumptions.assumeTrue(dev.jmoe.tensor.codec.PackedQ40.ENABLED, "no packed kernels here");
+        Assumptions.assumeTrue(dev.jmoe.tensor.codec.Packed.ENABLED, "no packed kernels here");
         Map<String, Integer> tight = new java.util.HashMap<>(FAST_TIGHT);
         tight.putAll(PACKED_TIGHT);
         fastOrderMeetsTheBounds(name, true, tight);

@@ -2,10 +2,7 @@ package dev.jmoe.tensor;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.codec.Int8FloatKernels;
-import dev.jmoe.tensor.codec.PackedQ40;
-import dev.jmoe.tensor.codec.PackedQ4K;
-import dev.jmoe.tensor.codec.PackedQ50;
-import dev.jmoe.tensor.codec.PackedQ6K;
+import dev.jmoe.tensor.codec.Packed;
 import dev.jmoe.tensor.codec.Q8FloatKernels;
 
 /**
@@ -82,7 +79,7 @@ public final class MatVec {
 
     /** Whether the loader packs weights of {@code type} for {@code order} by default ({@link Repack}). */
     public static boolean packs(GgmlType type, DotOrder order) {
-        return PackedQ40.ENABLED && order == DotOrder.FAST && (type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K);
+        return Packed.ENABLED && order == DotOrder.FAST && Packed.packable(type, Packed.ROWS, 256);
     }
 
     /** The activations of the last call (tests). */
@@ -133,19 +130,12 @@ public final class MatVec {
 
     /** Rows a chunk of {@code w} must be a multiple of: a packed group, else a tile. */
     static int tile(Matrix w) {
-        return w.packed() != null ? PackedQ40.ROWS : TILE;
+        return w.packed() != null ? Packed.ROWS : TILE;
     }
 
     /** Rows {@code [r0, r1)} of {@code w} for all tokens of {@code act}: the packed copy where there is one. */
     static void dotRows(Matrix w, int r0, int r1, Activations act, int nTok, float[] y, int yOff) {
-        if (w.packed() != null && act.order() == DotOrder.FAST) {
-            switch (w.type()) {
-                case Q4_K -> PackedQ4K.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
-                case Q5_0 -> PackedQ50.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
-                case Q6_K -> PackedQ6K.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
-                default -> PackedQ40.rows(w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
-            }
-        }
+        if (w.packed() != null && act.order() == DotOrder.FAST) Packed.rows(w.type(), w.packed(), w.cols(), r0, r1, act, nTok, y, yOff, w.rows());
         else w.codec().dotRows(w.data(), w.rowBytes(), r0, r1, act, nTok, y, yOff, w.rows());
     }
 }

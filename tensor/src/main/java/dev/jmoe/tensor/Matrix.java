@@ -1,7 +1,7 @@
 package dev.jmoe.tensor;
 
 import dev.jmoe.gguf.GgmlType;
-import dev.jmoe.tensor.codec.PackedQ40;
+import dev.jmoe.tensor.codec.Packed;
 import dev.jmoe.gguf.GgufFile;
 import dev.jmoe.gguf.TensorInfo;
 import java.lang.foreign.MemorySegment;
@@ -11,9 +11,8 @@ import java.lang.foreign.MemorySegment;
  * ggml's {@code {cols, rows}}. {@code y = W·x} takes x of length cols and gives y of length rows. A 3-D expert tensor
  * {@code {cols, rows, n_expert}} is viewed per expert with {@link #expert}.
  *
- * <p>{@code packed}, where not null, is a copy of the same weights in a kernel's own layout ({@link PackedQ40} for
- * Q4_0, {@link dev.jmoe.tensor.codec.PackedQ4K} for Q4_K, {@link dev.jmoe.tensor.codec.PackedQ50} for Q5_0: rows in groups of {@link PackedQ40#ROWS}, all groups the same
- * size); the products read it
+ * <p>{@code packed}, where not null, is a copy of the same weights in a kernel's own layout ({@link Packed}: Q4_0,
+ * Q4_K, Q5_0, Q6_K; rows in groups of {@link Packed#ROWS}, all groups of a weight the same size); the products read it
  * instead of {@code data}, which stays valid for everything else.
  */
 public record Matrix(String name, GgmlType type, Codec codec, MemorySegment data, int cols, int rows, MemorySegment packed) {
@@ -51,9 +50,9 @@ public record Matrix(String name, GgmlType type, Codec codec, MemorySegment data
         // a packed copy comes along when the slice is whole groups of rows (experts of 1408 or 2048 rows are); its
         // groups are all the same size
         MemorySegment p = null;
-        if (packed != null && first % PackedQ40.ROWS == 0 && count % PackedQ40.ROWS == 0) {
-            long group = packed.byteSize() / (rows / PackedQ40.ROWS);
-            p = packed.asSlice(first / PackedQ40.ROWS * group, count / PackedQ40.ROWS * group);
+        if (packed != null && first % Packed.ROWS == 0 && count % Packed.ROWS == 0) {
+            long group = packed.byteSize() / (rows / Packed.ROWS);
+            p = packed.asSlice(first / Packed.ROWS * group, count / Packed.ROWS * group);
         }
         return new Matrix(name, type, codec, data.asSlice(first * rowBytes(), count * rowBytes()), cols, count, p);
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jmoe.gguf.GgmlType;
-import dev.jmoe.tensor.codec.PackedQ40;
+import dev.jmoe.tensor.codec.Packed;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Packed Q4_0 ({@link PackedQ40} through {@link MatVec} and {@link ProductBatch}; Q4_K, Q5_0, Q6_K likewise) against a scalar reference in double:
+ * Packed Q4_0 ({@link dev.jmoe.tensor.codec.PackedQ40} through {@link MatVec} and {@link ProductBatch}; Q4_K, Q5_0, Q6_K likewise) against a scalar reference in double:
  * {@code Σ_b d_w·d_x·Σ (q−8)·x_q} over the same Q8_0 activation quants; the 16-bit sums at their limits; batches equal
  * to single tokens bit for bit; slices of whole groups; the released mapping still reads the same bytes.
  */
@@ -64,7 +64,7 @@ class RepackTest {
     @ParameterizedTest
     @CsvSource({"32,1,1", "96,1,2", "2048,1,3", "96,3,2", "2048,5,2", "4096,4,1"})
     void matchesTheScalarReferenceForAnyThreadsAndTokens(int cols, int nTok, int threads) {
-        assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
+        assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
         Matrix m = q40(cols, ROWS, cols);
         float[] x = gaussian(cols + 7, nTok * cols);
         float[] y = new float[nTok * ROWS];
@@ -129,7 +129,7 @@ class RepackTest {
     @CsvSource({"Q4_K,256,1,1", "Q4_K,2048,1,2", "Q4_K,512,3,2", "Q4_K,2048,4,1", "Q5_0,32,1,1", "Q5_0,1408,1,2", "Q5_0,96,3,2", "Q5_0,2048,4,1",
             "Q6_K,256,1,1", "Q6_K,2048,1,2", "Q6_K,512,3,2", "Q6_K,2816,4,1"})
     void packedKAndQ5_0MatchTheScalarReference(GgmlType type, int cols, int nTok, int threads) {
-        assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
+        assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
         Matrix m = switch (type) {
             case Q4_K -> q4k(cols, ROWS, cols);
             case Q6_K -> q6k(cols, ROWS, cols);
@@ -171,7 +171,7 @@ class RepackTest {
 
     @Test
     void blockSumsAtTheirSixteenBitLimitsAreExact() {
-        assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
+        assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
         int cols = 64;
         byte[] b = new byte[(int) GgmlType.Q4_0.bytesFor((long) ROWS * cols)];
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -196,7 +196,7 @@ class RepackTest {
 
     @Test
     void productBatchAndSlicesOfWholeGroupsUseTheCopy() {
-        assumeTrue(PackedQ40.ENABLED, "no 512-bit integer kernels here");
+        assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
         int cols = 256;
         Matrix m = q40(5, 4 * 64, cols); // 4 "experts" of 64 rows
         float[] x = gaussian(6, cols);
@@ -222,11 +222,11 @@ class RepackTest {
     void onlyWholeGroupsOfQ4_0RowsArePackable() {
         assertThat(Repack.packable(q40(1, 100, 64))).isFalse();
         assertThat(Repack.packable(MatVecTest.quantizedMatrix(GgmlType.Q8_0, 1, 64))).isFalse();
-        assertThat(Repack.packable(q4k(1, 128, 256))).isEqualTo(PackedQ40.ENABLED);
+        assertThat(Repack.packable(q4k(1, 128, 256))).isEqualTo(Packed.ENABLED);
         assertThat(Repack.packable(q4k(1, 100, 256))).isFalse();
-        assertThat(Repack.packable(q50(1, 128, 96))).isEqualTo(PackedQ40.ENABLED);
-        assertThat(Repack.packable(q6k(1, 128, 256))).isEqualTo(PackedQ40.ENABLED);
-        assertThat(Repack.packable(q40(1, 128, 64))).isEqualTo(PackedQ40.ENABLED);
+        assertThat(Repack.packable(q50(1, 128, 96))).isEqualTo(Packed.ENABLED);
+        assertThat(Repack.packable(q6k(1, 128, 256))).isEqualTo(Packed.ENABLED);
+        assertThat(Repack.packable(q40(1, 128, 64))).isEqualTo(Packed.ENABLED);
         try (Arena arena = Arena.ofShared()) {
             assertThatThrownBy(() -> Repack.pack(q40(1, 100, 64), arena, Parallel.common())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100");
         }

@@ -37,10 +37,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class PackedQ40 {
     private PackedQ40() {}
 
-    /** Where the 512-bit integer kernels run (AVX-512 here); elsewhere nothing is packed. */
-    public static final boolean ENABLED = Int8FloatKernels.ENABLED;
-    /** Rows per group: a weight is packable when its row count is a multiple of this. */
-    public static final int ROWS = 64;
+    private static final int ROWS = Packed.ROWS;
     private static final int BLOCK = 18, GROUP_BLOCK = ROWS * BLOCK;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -49,16 +46,11 @@ public final class PackedQ40 {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
 
-    /** Whether a Q4_0 weight of this shape can be packed. */
-    public static boolean packable(int rows, int cols) {
-        return rows > 0 && rows % ROWS == 0 && cols > 0 && cols % 32 == 0;
-    }
-
     /**
      * Writes groups {@code [g0, g1)} of the Q4_0 rows at {@code src} ({@code cols} columns each, row-major as in the
      * file) into {@code dst} in the packed layout; {@code dst} is as large as the rows.
      */
-    public static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
+    static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
         int nb = cols / 32;
         int rowBytes = nb * BLOCK;
         byte[] in = new byte[ROWS * rowBytes], out = new byte[ROWS * rowBytes];
@@ -79,19 +71,15 @@ public final class PackedQ40 {
         }
     }
 
-    /**
-     * {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight {@code w}: rows {@code [r0, r1)} (whole groups),
-     * tokens {@code [0, nTok)} of {@code act} (Q8_0 in FAST order), {@code y[yOff + t*yStride + r]}. A group's 64 rows
-     * (73–258 KB for DeepSeek's widths) stay in L2 while the tokens pass.
-     */
-    public static void rows(MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
+    /** Bytes of one group of 64 rows of {@code cols} columns. */
+    static long groupBytes(int cols) {
+        return (long) (cols / 32) * GROUP_BLOCK;
+    }
+
+    /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
         int nb = cols / 32;
-        long groupBytes = (long) nb * GROUP_BLOCK;
-        for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
-            for (int t = 0; t < nTok; t++) {
-                group(w, g * groupBytes, nb, act.q, t * cols, act.d, act.q8sum, t * nb, y, yOff + t * yStride + g * ROWS);
-            }
-        }
+        group(w, go, nb, act.q, t * cols, act.d, act.q8sum, t * nb, y, yo);
     }
 
     /** One group of 64 rows against one token: quants {@code q[qo..]}, block scales and sums from block {@code db}. */

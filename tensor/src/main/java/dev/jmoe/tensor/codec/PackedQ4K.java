@@ -34,8 +34,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class PackedQ4K {
     private PackedQ4K() {}
 
-    public static final boolean ENABLED = PackedQ40.ENABLED;
-    public static final int ROWS = PackedQ40.ROWS;
+    private static final int ROWS = Packed.ROWS;
     private static final int BLOCK = 144, QS = 1280, GROUP_BLOCK = QS + 64 * 128;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -45,17 +44,8 @@ public final class PackedQ4K {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
 
-    public static boolean packable(int rows, int cols) {
-        return rows > 0 && rows % ROWS == 0 && cols > 0 && cols % 256 == 0;
-    }
-
-    /** Bytes of the packed copy of a {@code rows × cols} Q4_K weight. */
-    public static long packedBytes(int rows, int cols) {
-        return (long) rows / ROWS * (cols / 256) * GROUP_BLOCK;
-    }
-
     /** Writes groups {@code [g0, g1)} of the Q4_K rows at {@code src} into {@code dst} in the packed layout. */
-    public static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
+    static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
         int nb = cols / 256;
         int rowBytes = nb * BLOCK;
         byte[] in = new byte[ROWS * rowBytes], out = new byte[nb * GROUP_BLOCK];
@@ -90,18 +80,15 @@ public final class PackedQ4K {
         }
     }
 
-    /**
-     * {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight {@code w}: rows {@code [r0, r1)} (whole groups),
-     * tokens {@code [0, nTok)} of {@code act} (Q8_K), {@code y[yOff + t*yStride + r]}.
-     */
-    public static void rows(MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
+    /** Bytes of one group of 64 rows of {@code cols} columns. */
+    static long groupBytes(int cols) {
+        return (long) (cols / 256) * GROUP_BLOCK;
+    }
+
+    /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
         int nb = cols / 256;
-        long groupBytes = (long) nb * GROUP_BLOCK;
-        for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
-            for (int t = 0; t < nTok; t++) {
-                group(w, g * groupBytes, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yOff + t * yStride + g * ROWS);
-            }
-        }
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo);
     }
 
     /** One group of 64 rows against one token: quants {@code q[qo..]}, super-block scales and sums from block {@code db}. */

@@ -32,7 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class PackedQ6K {
     private PackedQ6K() {}
 
-    public static final int ROWS = PackedQ40.ROWS;
+    private static final int ROWS = Packed.ROWS;
     private static final int BLOCK = 210, QS = 1152, GROUP_BLOCK = ROWS * BLOCK;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -42,12 +42,8 @@ public final class PackedQ6K {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
 
-    public static boolean packable(int rows, int cols) {
-        return rows > 0 && rows % ROWS == 0 && cols > 0 && cols % 256 == 0;
-    }
-
     /** Writes groups {@code [g0, g1)} of the Q6_K rows at {@code src} into {@code dst} (as large as the rows). */
-    public static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
+    static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
         int nb = cols / 256;
         int rowBytes = nb * BLOCK;
         byte[] in = new byte[ROWS * rowBytes], out = new byte[ROWS * rowBytes];
@@ -76,15 +72,15 @@ public final class PackedQ6K {
         }
     }
 
-    /** {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight (whole groups; Q8_K activations). */
-    public static void rows(MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
+    /** Bytes of one group of 64 rows of {@code cols} columns. */
+    static long groupBytes(int cols) {
+        return (long) (cols / 256) * GROUP_BLOCK;
+    }
+
+    /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
         int nb = cols / 256;
-        long groupBytes = (long) nb * GROUP_BLOCK;
-        for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
-            for (int t = 0; t < nTok; t++) {
-                group(w, g * groupBytes, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yOff + t * yStride + g * ROWS);
-            }
-        }
+        group(w, go, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yo);
     }
 
     private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] sum8, int db, float[] y, int yo) {

@@ -1,0 +1,76 @@
+package dev.jmoe.tensor.codec;
+
+import dev.jmoe.gguf.GgmlType;
+import dev.jmoe.tensor.Activations;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The packed layouts by weight type — {@link PackedQ40} (Q4_0), {@link PackedQ4K} (Q4_K), {@link PackedQ50} (Q5_0),
+ * {@link PackedQ6K} (Q6_K): which weights have one, their size, packing, and the products over them. All group rows
+ * by {@link #ROWS}; groups of one weight are the same size.
+ */
+public final class Packed {
+    private Packed() {}
+
+    /** Where the 512-bit integer kernels run (AVX-512 here); elsewhere nothing is packed. */
+    public static final boolean ENABLED = Int8FloatKernels.ENABLED;
+    /** Rows per group: a weight is packable when its row count is a multiple of this. */
+    public static final int ROWS = 64;
+
+    /** Whether a {@code rows × cols} weight of {@code type} has a packed layout (on any machine). */
+    public static boolean packable(GgmlType type, int rows, int cols) {
+        if (rows <= 0 || rows % ROWS != 0 || cols <= 0) return false;
+        return switch (type) {
+            case Q4_0, Q5_0 -> cols % 32 == 0;
+            case Q4_K, Q6_K -> cols % 256 == 0;
+            default -> false;
+        };
+    }
+
+    /** Bytes of the packed copy (Q4_K's unpacked scales make it 2.8 % larger than the rows; the others are equal). */
+    public static long bytes(GgmlType type, int rows, int cols) {
+        return rows / ROWS * groupBytes(type, cols);
+    }
+
+    private static long groupBytes(GgmlType type, int cols) {
+        return switch (type) {
+            case Q4_0 -> PackedQ40.groupBytes(cols);
+            case Q4_K -> PackedQ4K.groupBytes(cols);
+            case Q5_0 -> PackedQ50.groupBytes(cols);
+            case Q6_K -> PackedQ6K.groupBytes(cols);
+            default -> throw new IllegalArgumentException(type + " has no packed layout");
+        };
+    }
+
+    /** Writes groups {@code [g0, g1)} of the rows at {@code src} ({@code cols} columns, the file's layout) into {@code dst}. */
+    public static void pack(GgmlType type, MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
+        switch (type) {
+            case Q4_0 -> PackedQ40.pack(src, cols, g0, g1, dst);
+            case Q4_K -> PackedQ4K.pack(src, cols, g0, g1, dst);
+            case Q5_0 -> PackedQ50.pack(src, cols, g0, g1, dst);
+            case Q6_K -> PackedQ6K.pack(src, cols, g0, g1, dst);
+            default -> throw new IllegalArgumentException(type + " has no packed layout");
+        }
+    }
+
+    /**
+     * {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight {@code w}: rows {@code [r0, r1)} (whole groups),
+     * tokens {@code [0, nTok)} of {@code act} (FAST order), {@code y[yOff + t*yStride + r]}. A group's 64 rows (73–258
+     * KB for DeepSeek's widths) stay in L2 while the tokens pass.
+     */
+    public static void rows(GgmlType type, MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
+        long groupBytes = groupBytes(type, cols);
+        for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
+            for (int t = 0; t < nTok; t++) {
+                int yo = yOff + t * yStride + g * ROWS;
+                switch (type) {
+                    case Q4_0 -> PackedQ40.group(w, g * groupBytes, cols, act, t, y, yo);
+                    case Q4_K -> PackedQ4K.group(w, g * groupBytes, cols, act, t, y, yo);
+                    case Q5_0 -> PackedQ50.group(w, g * groupBytes, cols, act, t, y, yo);
+                    case Q6_K -> PackedQ6K.group(w, g * groupBytes, cols, act, t, y, yo);
+                    default -> throw new IllegalArgumentException(type + " has no packed layout");
+                }
+            }
+        }
+    }
+}
