@@ -3,6 +3,8 @@ package dev.jmoe.tensor.codec;
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * The packed layouts by weight type — {@link PackedQ40} (Q4_0), {@link PackedQ4K} (Q4_K), {@link PackedQ50} (Q5_0),
@@ -44,12 +46,20 @@ public final class Packed {
 
     /** Writes groups {@code [g0, g1)} of the rows at {@code src} ({@code cols} columns, the file's layout) into {@code dst}. */
     public static void pack(GgmlType type, MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
-        switch (type) {
-            case Q4_0 -> PackedQ40.pack(src, cols, g0, g1, dst);
-            case Q4_K -> PackedQ4K.pack(src, cols, g0, g1, dst);
-            case Q5_0 -> PackedQ50.pack(src, cols, g0, g1, dst);
-            case Q6_K -> PackedQ6K.pack(src, cols, g0, g1, dst);
-            default -> throw new IllegalArgumentException(type + " has no packed layout");
+        int rowBytes = Math.toIntExact(type.bytesFor(cols));
+        long groupBytes = groupBytes(type, cols);
+        byte[] in = new byte[ROWS * rowBytes], out = new byte[Math.toIntExact(groupBytes)];
+        for (int g = g0; g < g1; g++) {
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
+            Arrays.fill(out, (byte) 0);
+            switch (type) {
+                case Q4_0 -> PackedQ40.packGroup(in, rowBytes, out);
+                case Q4_K -> PackedQ4K.packGroup(in, rowBytes, out);
+                case Q5_0 -> PackedQ50.packGroup(in, rowBytes, out);
+                case Q6_K -> PackedQ6K.packGroup(in, rowBytes, out);
+                default -> throw new IllegalArgumentException(type + " has no packed layout");
+            }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
         }
     }
 

@@ -4,7 +4,6 @@ import static dev.jmoe.tensor.Layouts.LE_SHORT;
 
 import dev.jmoe.tensor.Activations;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -47,27 +46,20 @@ public final class PackedQ40 {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
 
     /**
-     * Writes groups {@code [g0, g1)} of the Q4_0 rows at {@code src} ({@code cols} columns each, row-major as in the
-     * file) into {@code dst} in the packed layout; {@code dst} is as large as the rows.
+     * One group of 64 rows: {@code in} holds them as in the file ({@code rowBytes} each), {@code out} (zeroed) receives
+     * the packed group.
      */
-    static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
-        int nb = cols / 32;
-        int rowBytes = nb * BLOCK;
-        byte[] in = new byte[ROWS * rowBytes], out = new byte[ROWS * rowBytes];
-        for (int g = g0; g < g1; g++) {
-            long base = (long) g * ROWS * rowBytes;
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, base, in, 0, in.length);
-            for (int b = 0; b < nb; b++) {
-                int o = GROUP_BLOCK * b;
-                for (int r = 0; r < ROWS; r++) {
-                    int i = r * rowBytes + BLOCK * b;
-                    out[o + 2 * r] = in[i];
-                    out[o + 2 * r + 1] = in[i + 1];
-                    int lane = o + 128 + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
-                    for (int p = 0; p < 16; p++) out[lane + 64 * p] = in[i + 2 + p];
-                }
+    static void packGroup(byte[] in, int rowBytes, byte[] out) {
+        int nb = rowBytes / BLOCK;
+        for (int b = 0; b < nb; b++) {
+            int o = GROUP_BLOCK * b;
+            for (int r = 0; r < ROWS; r++) {
+                int i = r * rowBytes + BLOCK * b;
+                out[o + 2 * r] = in[i];
+                out[o + 2 * r + 1] = in[i + 1];
+                int lane = o + 128 + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
+                for (int p = 0; p < 16; p++) out[lane + 64 * p] = in[i + 2 + p];
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, base, out.length);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.jmoe.tensor.codec;
 
 import dev.jmoe.tensor.Activations;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -44,39 +43,36 @@ public final class PackedQ4K {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
 
-    /** Writes groups {@code [g0, g1)} of the Q4_K rows at {@code src} into {@code dst} in the packed layout. */
-    static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
-        int nb = cols / 256;
-        int rowBytes = nb * BLOCK;
-        byte[] in = new byte[ROWS * rowBytes], out = new byte[nb * GROUP_BLOCK];
-        for (int g = g0; g < g1; g++) {
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
-            for (int b = 0; b < nb; b++) {
-                int o = GROUP_BLOCK * b;
-                for (int r = 0; r < ROWS; r++) {
-                    int i = r * rowBytes + BLOCK * b;
-                    out[o + 2 * r] = in[i];
-                    out[o + 2 * r + 1] = in[i + 1];
-                    out[o + 128 + 2 * r] = in[i + 2];
-                    out[o + 128 + 2 * r + 1] = in[i + 3];
-                    for (int j = 0; j < 8; j++) {
-                        // get_scale_min_k4 of ggml-quants.c
-                        int sc, m;
-                        if (j < 4) {
-                            sc = in[i + 4 + j] & 63;
-                            m = in[i + 4 + j + 4] & 63;
-                        } else {
-                            sc = (in[i + 4 + j + 4] & 0xF) | (((in[i + 4 + j - 4] & 0xFF) >> 6) << 4);
-                            m = ((in[i + 4 + j + 4] & 0xFF) >> 4) | (((in[i + 4 + j] & 0xFF) >> 6) << 4);
-                        }
-                        out[o + 256 + 64 * j + r] = (byte) sc;
-                        out[o + 768 + 64 * j + r] = (byte) m;
+    /**
+     * One group of 64 rows: {@code in} holds them as in the file ({@code rowBytes} each), {@code out} (zeroed) receives
+     * the packed group.
+     */
+    static void packGroup(byte[] in, int rowBytes, byte[] out) {
+        int nb = rowBytes / BLOCK;
+        for (int b = 0; b < nb; b++) {
+            int o = GROUP_BLOCK * b;
+            for (int r = 0; r < ROWS; r++) {
+                int i = r * rowBytes + BLOCK * b;
+                out[o + 2 * r] = in[i];
+                out[o + 2 * r + 1] = in[i + 1];
+                out[o + 128 + 2 * r] = in[i + 2];
+                out[o + 128 + 2 * r + 1] = in[i + 3];
+                for (int j = 0; j < 8; j++) {
+                    // get_scale_min_k4 of ggml-quants.c
+                    int sc, m;
+                    if (j < 4) {
+                        sc = in[i + 4 + j] & 63;
+                        m = in[i + 4 + j + 4] & 63;
+                    } else {
+                        sc = (in[i + 4 + j + 4] & 0xF) | (((in[i + 4 + j - 4] & 0xFF) >> 6) << 4);
+                        m = ((in[i + 4 + j + 4] & 0xFF) >> 4) | (((in[i + 4 + j] & 0xFF) >> 6) << 4);
                     }
-                    int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
-                    for (int p = 0; p < 128; p++) out[lane + 64 * p] = in[i + 16 + p];
+                    out[o + 256 + 64 * j + r] = (byte) sc;
+                    out[o + 768 + 64 * j + r] = (byte) m;
                 }
+                int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
+                for (int p = 0; p < 128; p++) out[lane + 64 * p] = in[i + 16 + p];
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, (long) g * out.length, out.length);
         }
     }
 

@@ -4,7 +4,6 @@ import static dev.jmoe.tensor.Layouts.LE_INT;
 
 import dev.jmoe.tensor.Activations;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -44,32 +43,27 @@ public final class PackedQ50 {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
 
-    /** Writes groups {@code [g0, g1)} of the Q5_0 rows at {@code src} into {@code dst} (as large as the rows). */
-    static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
-        int nb = cols / 32;
-        int rowBytes = nb * BLOCK;
-        byte[] in = new byte[ROWS * rowBytes], out = new byte[ROWS * rowBytes];
-        for (int g = g0; g < g1; g++) {
-            long base = (long) g * ROWS * rowBytes;
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, base, in, 0, in.length);
-            java.util.Arrays.fill(out, (byte) 0);
-            for (int b = 0; b < nb; b++) {
-                int o = GROUP_BLOCK * b;
-                for (int r = 0; r < ROWS; r++) {
-                    int i = r * rowBytes + BLOCK * b;
-                    out[o + 2 * r] = in[i];
-                    out[o + 2 * r + 1] = in[i + 1];
-                    int qh = (in[i + 2] & 0xFF) | (in[i + 3] & 0xFF) << 8 | (in[i + 4] & 0xFF) << 16 | (in[i + 5] & 0xFF) << 24;
-                    int half = r < 32 ? 0 : 1, bit = r & 31;
-                    for (int p = 0; p < 16; p++) {
-                        setBit(out, o + 128 + 16 * p + 4 * half, bit, (qh >>> p) & 1);
-                        setBit(out, o + 128 + 16 * p + 8 + 4 * half, bit, (qh >>> (p + 16)) & 1);
-                    }
-                    int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
-                    for (int p = 0; p < 16; p++) out[lane + 64 * p] = in[i + 6 + p];
+    /**
+     * One group of 64 rows: {@code in} holds them as in the file ({@code rowBytes} each), {@code out} (zeroed) receives
+     * the packed group.
+     */
+    static void packGroup(byte[] in, int rowBytes, byte[] out) {
+        int nb = rowBytes / BLOCK;
+        for (int b = 0; b < nb; b++) {
+            int o = GROUP_BLOCK * b;
+            for (int r = 0; r < ROWS; r++) {
+                int i = r * rowBytes + BLOCK * b;
+                out[o + 2 * r] = in[i];
+                out[o + 2 * r + 1] = in[i + 1];
+                int qh = (in[i + 2] & 0xFF) | (in[i + 3] & 0xFF) << 8 | (in[i + 4] & 0xFF) << 16 | (in[i + 5] & 0xFF) << 24;
+                int half = r < 32 ? 0 : 1, bit = r & 31;
+                for (int p = 0; p < 16; p++) {
+                    setBit(out, o + 128 + 16 * p + 4 * half, bit, (qh >>> p) & 1);
+                    setBit(out, o + 128 + 16 * p + 8 + 4 * half, bit, (qh >>> (p + 16)) & 1);
                 }
+                int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
+                for (int p = 0; p < 16; p++) out[lane + 64 * p] = in[i + 6 + p];
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, base, out.length);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.jmoe.tensor.codec;
 
 import dev.jmoe.tensor.Activations;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -42,33 +41,29 @@ public final class PackedQ6K {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
 
-    /** Writes groups {@code [g0, g1)} of the Q6_K rows at {@code src} into {@code dst} (as large as the rows). */
-    static void pack(MemorySegment src, int cols, int g0, int g1, MemorySegment dst) {
-        int nb = cols / 256;
-        int rowBytes = nb * BLOCK;
-        byte[] in = new byte[ROWS * rowBytes], out = new byte[ROWS * rowBytes];
-        for (int g = g0; g < g1; g++) {
-            long base = (long) g * ROWS * rowBytes;
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, base, in, 0, in.length);
-            for (int b = 0; b < nb; b++) {
-                int o = GROUP_BLOCK * b;
-                for (int r = 0; r < ROWS; r++) {
-                    int i = r * rowBytes + BLOCK * b;
-                    out[o + 2 * r] = in[i + 208];
-                    out[o + 2 * r + 1] = in[i + 209];
-                    for (int j = 0; j < 16; j++) out[o + 128 + 64 * j + r] = in[i + 192 + j];
-                    int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
-                    for (int h = 0; h < 2; h++) {
-                        for (int l = 0; l < 32; l++) {
-                            int at = lane + 192 * (32 * h + l);
-                            out[at] = in[i + 64 * h + l];
-                            out[at + 64] = in[i + 64 * h + l + 32];
-                            out[at + 128] = in[i + 128 + 32 * h + l];
-                        }
+    /**
+     * One group of 64 rows: {@code in} holds them as in the file ({@code rowBytes} each), {@code out} (zeroed) receives
+     * the packed group.
+     */
+    static void packGroup(byte[] in, int rowBytes, byte[] out) {
+        int nb = rowBytes / BLOCK;
+        for (int b = 0; b < nb; b++) {
+            int o = GROUP_BLOCK * b;
+            for (int r = 0; r < ROWS; r++) {
+                int i = r * rowBytes + BLOCK * b;
+                out[o + 2 * r] = in[i + 208];
+                out[o + 2 * r + 1] = in[i + 209];
+                for (int j = 0; j < 16; j++) out[o + 128 + 64 * j + r] = in[i + 192 + j];
+                int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
+                for (int h = 0; h < 2; h++) {
+                    for (int l = 0; l < 32; l++) {
+                        int at = lane + 192 * (32 * h + l);
+                        out[at] = in[i + 64 * h + l];
+                        out[at + 64] = in[i + 64 * h + l + 32];
+                        out[at + 128] = in[i + 128 + 32 * h + l];
                     }
                 }
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, base, out.length);
         }
     }
 
