@@ -90,6 +90,7 @@ public final class ModelLoader {
         int ctx = context(opt, c.nCtxTrain());
         HeadWorkers hw = new HeadWorkers(opt.poolOrCommon(), ctx, opt.dotOrder());
         int maxBatch = Math.min(opt.maxBatch(), ctx);
+        MoeFfn.Scratch moeScratch = new MoeFfn.Scratch(maxBatch); // one for all MoE layers: they run one after another
         int E = c.nEmbd(), H = c.nHead(), qk = c.nope() + c.rope();
         Deepseek2.Layer[] layers = new Deepseek2.Layer[c.nLayer()];
         for (int il = 0; il < c.nLayer(); il++) {
@@ -128,10 +129,10 @@ public final class ModelLoader {
                 Router r = new Router(gateInp, bias, c.gating(), c.nUsed(), c.nGroup(), c.nGroupUsed(), c.wNorm(), c.wScale(), maxBatch);
                 Matrix down = w.matrix(p + "ffn_down_exps.weight", c.nFfExp(), E, c.nExpert());
                 if (w.has(p + "ffn_gate_up_exps.weight")) { // fused {n_embd, 2·n_ff_exp, n_expert}: gate rows, then up rows
-                    l.moe = MoeFfn.fused(r, w.matrix(p + "ffn_gate_up_exps.weight", E, 2L * c.nFfExp(), c.nExpert()), down, c.nExpert(), maxBatch);
+                    l.moe = MoeFfn.fused(r, w.matrix(p + "ffn_gate_up_exps.weight", E, 2L * c.nFfExp(), c.nExpert()), down, c.nExpert(), moeScratch);
                 } else {
                     l.moe = new MoeFfn(r, w.matrix(p + "ffn_gate_exps.weight", E, c.nFfExp(), c.nExpert()), w.matrix(p + "ffn_up_exps.weight", E, c.nFfExp(), c.nExpert()),
-                            down, c.nExpert(), maxBatch);
+                            down, c.nExpert(), moeScratch);
                 }
                 if (c.nShared() > 0) {
                     int fs = c.nFfExp() * c.nShared();
@@ -172,6 +173,7 @@ public final class ModelLoader {
         int ctx = context(opt, file.metadata().getInt(arch + ".context_length"));
         HeadWorkers hw = new HeadWorkers(opt.poolOrCommon(), ctx, opt.dotOrder());
         int maxBatch = Math.min(opt.maxBatch(), ctx);
+        MoeFfn.Scratch moeScratch = new MoeFfn.Scratch(maxBatch); // one for all MoE layers: they run one after another
         int E = c.nEmbd(), qDim = c.nHead() * c.headDim(), kvDim = c.nKv() * c.headDim();
         Llama.Layer[] layers = new Llama.Layer[c.nLayer()];
         for (int il = 0; il < c.nLayer(); il++) {
@@ -193,7 +195,7 @@ public final class ModelLoader {
             } else {
                 Router r = new Router(w.matrix(p + "ffn_gate_inp.weight", E, c.nExpert()), null, Router.Gating.SOFTMAX, c.nUsed(), 1, 1, true, c.wScale(), maxBatch);
                 l.moe = new MoeFfn(r, w.matrix(p + "ffn_gate_exps.weight", E, -1, c.nExpert()), w.matrix(p + "ffn_up_exps.weight", E, -1, c.nExpert()),
-                        w.matrix(p + "ffn_down_exps.weight", -1, E, c.nExpert()), c.nExpert(), maxBatch);
+                        w.matrix(p + "ffn_down_exps.weight", -1, E, c.nExpert()), c.nExpert(), moeScratch);
             }
             layers[il] = l;
         }
