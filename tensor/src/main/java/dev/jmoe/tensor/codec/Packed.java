@@ -71,7 +71,11 @@ public final class Packed {
     public static void rows(GgmlType type, MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
         long groupBytes = groupBytes(type, cols);
         for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
-            for (int t = 0; t < nTok; t++) {
+            int t = 0;
+            if (type == GgmlType.Q4_0) { // tokens in pairs: each weight vector taken apart once for two
+                for (; t + 2 <= nTok; t += 2) PackedQ40.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
+            }
+            for (; t < nTok; t++) {
                 int yo = yOff + t * yStride + g * ROWS;
                 switch (type) {
                     case Q4_0 -> PackedQ40.group(w, g * groupBytes, cols, act, t, y, yo);
