@@ -59,8 +59,8 @@ public final class MatVec {
      * Tokens a batched product serves per decode of a weight block with {@code type} weights in {@code order}: 4 for
      * Q8_0 in FAST order (2 in GGML order) where the 512-bit kernels run, else 1 (each token runs the one-token
      * kernel). A batch of t tokens runs t / this tiles plus t mod this single tokens; the planner prices them so.
-     * Q4_0 in FAST order runs packed ({@link Repack}, the loader's default) where those kernels run: one token at a
-     * time over a group of rows held in L2, so every token of a batch costs the same (1).
+     * Q4_0 in FAST order runs packed ({@link Repack}, the loader's default) where those kernels run: tokens go over a
+     * group of rows held in L2 one (or, for Q4_0, two) at a time, so the batched rate applies to every token (1).
      */
     public static int tileTokens(GgmlType type, DotOrder order) {
         boolean tiled = Int8FloatKernels.ENABLED && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
