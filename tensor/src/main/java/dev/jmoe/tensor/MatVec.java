@@ -79,7 +79,7 @@ public final class MatVec {
 
     /** Whether the loader packs weights of {@code type} for {@code order} by default ({@link Repack}). */
     public static boolean packs(GgmlType type, DotOrder order) {
-        return Packed.ENABLED && order == DotOrder.FAST && Packed.packable(type, Packed.ROWS, 256);
+        return Packed.ENABLED && order == DotOrder.FAST && Packed.hasLayout(type);
     }
 
     /** The activations of the last call (tests). */

@@ -65,8 +65,25 @@ class RepackTest {
     @CsvSource({"32,1,1", "96,1,2", "2048,1,3", "96,3,2", "2048,5,2", "4096,4,1"})
     void matchesTheScalarReferenceForAnyThreadsAndTokens(int cols, int nTok, int threads) {
         assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
-        Matrix m = q40(cols, ROWS, cols);
-        float[] x = gaussian(cols + 7, nTok * cols);
+        assertPackedProducts(q40(cols, ROWS, cols), nTok, threads, cols + 7, (m, r, act, t) -> {
+            double ref = reference(m, r, act, t);
+            return new double[] {ref, 1e-5 * (1 + Math.abs(ref))};
+        });
+    }
+
+    /** Row {@code r} · token {@code t} of the reference and the tolerance of the packed product: {@code {value, ±}}. */
+    interface Reference {
+        double[] of(Matrix m, int r, Activations act, int t);
+    }
+
+    /**
+     * Products of {@code m}'s packed copy with {@code nTok} Gaussian tokens on {@code threads} threads: every row within
+     * the reference's tolerance; every token of the batch equal to its single-token product bit for bit; rows 64..127
+     * as a slice of whole groups equal to the whole product's.
+     */
+    static void assertPackedProducts(Matrix m, int nTok, int threads, long seed, Reference reference) {
+        int cols = m.cols();
+        float[] x = gaussian(seed, nTok * cols);
         float[] y = new float[nTok * ROWS];
         try (Parallel pool = new Parallel(threads); Arena arena = Arena.ofShared()) {
             Matrix p = Repack.pack(m, arena, pool);
@@ -76,16 +93,19 @@ class RepackTest {
             Activations act = mv.activations();
             for (int t = 0; t < nTok; t++) {
                 for (int r = 0; r < ROWS; r++) {
-                    double ref = reference(m, r, act, t);
-                    assertThat((double) y[t * ROWS + r]).as("row %d token %d", r, t).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(ref))));
+                    double[] ref = reference.of(m, r, act, t);
+                    assertThat((double) y[t * ROWS + r]).as("row %d token %d", r, t).isCloseTo(ref[0], org.assertj.core.data.Offset.offset(ref[1]));
                 }
             }
-            // each token of a batch is the single-token product, bit for bit
             float[] one = new float[ROWS];
             for (int t = 0; t < nTok; t++) {
                 mv.matvec(p, x, t * cols, one, 0);
                 for (int r = 0; r < ROWS; r++) assertThat(y[t * ROWS + r]).isEqualTo(one[r]);
             }
+            float[] part = new float[64];
+            mv.matvec(p.rows(64, 64), x, part);
+            mv.matvec(p, x, one);
+            assertThat(part).containsExactly(java.util.Arrays.copyOfRange(one, 64, 128));
         }
     }
 
@@ -135,38 +155,17 @@ class RepackTest {
             case Q6_K -> q6k(cols, ROWS, cols);
             default -> q50(cols, ROWS, cols);
         };
-        int block = type == GgmlType.Q5_0 ? 32 : 256;
-        float[] x = gaussian(cols + 9, nTok * cols);
-        float[] y = new float[nTok * ROWS];
-        try (Parallel pool = new Parallel(threads); Arena arena = Arena.ofShared()) {
-            Matrix p = Repack.pack(m, arena, pool);
-            MatVec mv = new MatVec(pool);
-            if (nTok == 1) mv.matvec(p, x, y);
-            else mv.matmul(p, x, nTok, y);
-            Activations act = mv.activations();
-            float[] w = new float[cols];
-            for (int t = 0; t < nTok; t++) {
-                for (int r = 0; r < ROWS; r++) {
-                    m.codec().dequantizeReference(m.data(), m.rowOffset(r), w, 0, cols);
-                    double ref = 0, mag = 0;
-                    for (int i = 0; i < cols; i++) {
-                        double v = (double) w[i] * act.q[t * cols + i] * act.d[(t * cols + i) / block];
-                        ref += v;
-                        mag += Math.abs(v);
-                    }
-                    assertThat((double) y[t * ROWS + r]).as("row %d token %d", r, t).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-6));
-                }
+        float[] w = new float[cols];
+        assertPackedProducts(m, nTok, threads, cols + 9, (mm, r, act, t) -> {
+            mm.codec().dequantizeReference(mm.data(), mm.rowOffset(r), w, 0, cols);
+            double ref = 0, mag = 0;
+            for (int i = 0; i < cols; i++) {
+                double v = (double) w[i] * act.q[t * cols + i] * act.d[(t * cols + i) / type.blockSize];
+                ref += v;
+                mag += Math.abs(v);
             }
-            float[] one = new float[ROWS];
-            for (int t = 0; t < nTok; t++) {
-                mv.matvec(p, x, t * cols, one, 0);
-                for (int r = 0; r < ROWS; r++) assertThat(y[t * ROWS + r]).isEqualTo(one[r]);
-            }
-            float[] part = new float[64];
-            mv.matvec(p.rows(64, 64), x, part);
-            mv.matvec(p, x, one);
-            assertThat(part).containsExactly(java.util.Arrays.copyOfRange(one, 64, 128));
-        }
+            return new double[] {ref, 1e-5 * mag + 1e-6};
+        });
     }
 
     @Test

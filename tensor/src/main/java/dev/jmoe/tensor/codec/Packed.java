@@ -19,14 +19,14 @@ public final class Packed {
     /** Rows per group: a weight is packable when its row count is a multiple of this. */
     public static final int ROWS = 64;
 
-    /** Whether a {@code rows × cols} weight of {@code type} has a packed layout (on any machine). */
+    /** Whether weights of {@code type} have a packed layout (Q4_0, Q4_K, Q5_0, Q6_K). */
+    public static boolean hasLayout(GgmlType type) {
+        return type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K;
+    }
+
+    /** Whether a {@code rows × cols} weight of {@code type} can be packed (on any machine): whole groups, whole blocks. */
     public static boolean packable(GgmlType type, int rows, int cols) {
-        if (rows <= 0 || rows % ROWS != 0 || cols <= 0) return false;
-        return switch (type) {
-            case Q4_0, Q5_0 -> cols % 32 == 0;
-            case Q4_K, Q6_K -> cols % 256 == 0;
-            default -> false;
-        };
+        return hasLayout(type) && rows > 0 && rows % ROWS == 0 && cols > 0 && cols % type.blockSize == 0;
     }
 
     /** Bytes of the packed copy (Q4_K's unpacked scales make it 2.8 % larger than the rows; the others are equal). */
