@@ -40,7 +40,8 @@ final class Backends {
     static LanguageModel load(LoadRequest r) {
         LoadOptions o = LoadOptions.defaults().withContextLength(r.contextLength()).withThreads(r.threads())
                 .withMaxBatch(r.maxBatch()).withCacheType(r.cacheType())
-                .withCheckFinite(r.checkFinite()).withProbe(r.probe()).withDotOrder(r.dotOrder()).withRepack(r.repack());
+                .withCheckFinite(r.checkFinite()).withProbe(r.probe()).withDotOrder(r.dotOrder()).withRepack(r.repack())
+                .withSlots(r.slots());
         if (r.expertsUsed() != null) o = o.withExpertsUsed(r.expertsUsed());
         return ModelLoader.load(r.file(), o);
     }

@@ -71,6 +71,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md", description = "md, json or csv (default: ${DEFAULT-VALUE})")
     String output;
 
+    @Option(names = "--parallel", paramLabel = "S[,S...]", defaultValue = "1",
+            description = "sequences decoding together in the tg tests: S > 1 runs one batch of S tokens per step, as "
+                    + "`jmoe serve --parallel S` does; t/s counts all of them (default: ${DEFAULT-VALUE})")
+    String parallel;
+
     @Option(names = "--experts", paramLabel = "K", description = "routed experts per token (default: the model's)")
     Integer experts;
 
@@ -98,6 +103,8 @@ public final class BenchCommand implements Callable<Integer> {
         int[] ts = threads == null ? new int[]{Runtime.getRuntime().availableProcessors()} : IdList.parse("-t", threads, 1);
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
         if (experts != null && experts < 1) throw new IllegalArgumentException("--experts must be >= 1, got " + experts);
+        int[] seqs = IdList.parse("--parallel", parallel, 1);
+        int maxS = Arrays.stream(seqs).max().orElse(1);
         int maxP = Arrays.stream(pp).max().orElse(0);
         int maxN = Arrays.stream(tg).max().orElse(0);
         if (maxP == 0 && maxN == 0) throw new IllegalArgumentException("nothing to measure: -p and -n are both 0");
@@ -113,15 +120,20 @@ public final class BenchCommand implements Callable<Integer> {
         };
         for (Path m : models) {
             for (int t : ts) {
-                LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, 1), t, experts, cacheType, false, null, dotOrder, !noRepack);
+                LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, maxS), t, experts, cacheType,
+                        false, null, dotOrder, !noRepack, maxS);
                 Double bytes = traffic == null ? null : traffic.bytesPerToken(m, experts);
                 try (LanguageModel lm = backend.load(req)) {
                     Bench bench = new Bench(lm, seed);
                     for (int p : pp) {
-                        if (p > 0) emit.accept(result(m, lm, t, p, 0, maxP, bench.prefill(p, reps, !noWarmup), bytes));
+                        if (p > 0) emit.accept(result(m, lm, t, p, 0, 1, maxP, bench.prefill(p, reps, !noWarmup), bytes));
                     }
                     for (int n : tg) {
-                        if (n > 0) emit.accept(result(m, lm, t, 0, n, maxP, bench.decode(n, reps, !noWarmup), bytes));
+                        if (n == 0) continue;
+                        for (int s : seqs) {
+                            long[] samples = s == 1 ? bench.decode(n, reps, !noWarmup) : bench.decodeParallel(n, s, reps, !noWarmup);
+                            emit.accept(result(m, lm, t, 0, n, s, maxP, samples, bytes));
+                        }
                     }
                 }
             }
@@ -130,9 +142,9 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int batch, long[] samples, Double bytes) {
-        Double predicted = predictor == null ? null : predictor.predict(file, lm.info(), p, n, threads);
-        return new BenchResult(file.toString(), lm.info(), threads, p, n, Math.max(batch, 1), cacheType, samples,
+    private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int seqs, int batch, long[] samples, Double bytes) {
+        Double predicted = predictor == null || seqs > 1 ? null : predictor.predict(file, lm.info(), p, n, threads);
+        return new BenchResult(file.toString(), lm.info(), threads, p, n, seqs, Math.max(batch, 1), cacheType, samples,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), predicted, bytes);
     }
 }

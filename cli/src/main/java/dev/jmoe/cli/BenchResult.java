@@ -7,22 +7,26 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * One llama-bench row: a model, a thread count, a test (pp N or tg N) and its timed samples.
+ * One llama-bench row: a model, a thread count, a test (pp N, tg N, or tg N over S sequences together) and its timed
+ * samples.
  *
+ * @param seqs          sequences decoding together in a tg test (1: llama-bench's tg)
  * @param predictedTs   the planner's prediction for this test, or null (no calibration)
  * @param bytesPerToken weight bytes one decode token reads (from the file's header), or null (unknown)
  */
-record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, int nGen, int nBatch,
+record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, int nGen, int seqs, int nBatch,
                    CacheType cacheType, long[] samplesNs, String testTime, Double predictedTs,
                    Double bytesPerToken) {
 
+    /** Tokens one sample processed: all sequences' together. */
     int nTokens() {
-        return nPrompt + nGen;
+        return nPrompt + nGen * seqs;
     }
 
-    /** llama-bench's test name: {@code pp512}, {@code tg128}. */
+    /** llama-bench's test name: {@code pp512}, {@code tg128}; {@code tg128x8} for 8 sequences together. */
     String testName() {
-        return nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? "tg" + nGen : "pp" + nPrompt + "+tg" + nGen;
+        String tg = "tg" + nGen + (seqs > 1 ? "x" + seqs : "");
+        return nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? tg : "pp" + nPrompt + "+" + tg;
     }
 
     /** llama_model_desc's "arch size type", e.g. {@code deepseek2 671B Q4_K_M}. */
@@ -45,9 +49,12 @@ record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, i
         return Bench.stdev(samplesTs());
     }
 
-    /** GB/s of weights a tg test read (bytes per token × t/s); null for prefill or when the bytes are unknown. */
+    /**
+     * GB/s of weights a tg test read (bytes per token × t/s); null for prefill, for several sequences (whose steps read
+     * the union of their experts) or when the bytes are unknown.
+     */
     Double readGbs() {
-        return nPrompt == 0 && nGen > 0 && bytesPerToken != null ? bytesPerToken * avgTs() / 1e9 : null;
+        return nPrompt == 0 && nGen > 0 && seqs == 1 && bytesPerToken != null ? bytesPerToken * avgTs() / 1e9 : null;
     }
 
     long avgNs() {

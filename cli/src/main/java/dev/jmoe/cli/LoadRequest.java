@@ -17,11 +17,18 @@ import java.nio.file.Path;
  * @param checkFinite   stop with the layer and tensor name at the first NaN/Inf
  * @param probe         receives the named intermediates ({@code --dump-tensors}); null = none
  * @param dotOrder      float order of the Q4_0 / Q8_0 products ({@code --dot-order})
- * @param repack        copy Q4_0 weights into the packed kernels' layout at load ({@code --no-repack} turns it off)
+ * @param repack        copy weights into the packed kernels' layout at load ({@code --no-repack} turns it off)
+ * @param slots         KV slots: sequences the cache holds ({@code bench --parallel})
  */
 public record LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed,
-                          CacheType cacheType, boolean checkFinite, Probe probe, DotOrder dotOrder, boolean repack) {
+                          CacheType cacheType, boolean checkFinite, Probe probe, DotOrder dotOrder, boolean repack,
+                          int slots) {
     public LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed, CacheType cacheType) {
-        this(file, contextLength, maxBatch, threads, expertsUsed, cacheType, false, null, DotOrder.FAST, true);
+        this(file, contextLength, maxBatch, threads, expertsUsed, cacheType, false, null, DotOrder.FAST, true, 1);
+    }
+
+    public LoadRequest(Path file, int contextLength, int maxBatch, int threads, Integer expertsUsed, CacheType cacheType,
+                       boolean checkFinite, Probe probe, DotOrder dotOrder, boolean repack) {
+        this(file, contextLength, maxBatch, threads, expertsUsed, cacheType, checkFinite, probe, dotOrder, repack, 1);
     }
 }

@@ -132,7 +132,37 @@ class BenchCommandTest {
     }
 
     @Test
+    void parallelDecodeRunsSeveralSequencesInOneBatchPerStep() throws Exception {
+        Path tiny = dev.jmoe.gguf.SharedModels.require("dsv3-tiny-Q8_0.gguf");
+        CliRun r = CliRun.run(null, (BenchCommand.Predictor) null, "bench", "-m", tiny.toString(), "-p", "0", "-n", "4", "--parallel", "1,3",
+                "-r", "2", "-t", "1", "-o", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode arr = new ObjectMapper().readTree(r.out());
+        assertThat(arr.size()).isEqualTo(2);
+        assertThat(arr.get(0).get("n_parallel").asInt()).isEqualTo(1);
+        JsonNode par = arr.get(1);
+        assertThat(par.get("n_parallel").asInt()).isEqualTo(3);
+        assertThat(par.get("n_gen").asInt()).isEqualTo(4);
+        // t/s counts the tokens of all three sequences
+        long ns = par.get("samples_ns").get(0).asLong();
+        assertThat(par.get("samples_ts").get(0).asDouble()).isCloseTo(1e9 * 12 / ns, org.assertj.core.api.Assertions.within(1e-6 * 1e9 * 12 / ns));
+        String md = CliRun.run(null, (BenchCommand.Predictor) null, "bench", "-m", tiny.toString(), "-p", "0", "-n", "2", "--parallel", "2",
+                "-r", "1", "-t", "1").out();
+        assertThat(cells(md.lines().toList().get(2)).get(5)).isEqualTo("tg2x2");
+    }
+
+    @Test
+    void parallelSequencesAskTheLoaderForAsManySlots() {
+        CliRun r = CliRun.run(backend, "bench", "-m", a, "-p", "0", "-n", "2", "--parallel", "4", "-r", "1", "-t", "1");
+        assertThat(backend.loads.getFirst().slots()).isEqualTo(4);
+        // the fake model has one slot: the test names what is missing
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("4 parallel sequences need as many KV slots, the model has 1");
+    }
+
+    @Test
     void badArgumentsAreNamed() {
+        assertError("jmoe bench: bad --parallel: 0 (item 1) is below 1", "--parallel", "0");
         assertError("jmoe bench: nothing to measure: -p and -n are both 0", "-p", "0", "-n", "0");
         assertError("jmoe bench: -r must be >= 1, got 0", "-r", "0");
         assertError("jmoe bench: unknown -o format 'xml': use md, json or csv", "-o", "xml");

@@ -1,13 +1,16 @@
 package dev.jmoe.model.generate;
 
 import dev.jmoe.model.LanguageModel;
+import dev.jmoe.model.TokenBatch;
 import java.util.SplittableRandom;
 
 /**
  * llama-bench's two measurements (tools/llama-bench/llama-bench.cpp) over a {@link LanguageModel}:
  * <ul>
  *   <li>pp N: N seeded random tokens prefilled as one batch into a fresh cache; t/s = N / time;</li>
- *   <li>tg N: N single-token decodes from a fresh cache, each fed a seeded random token; t/s = N / time.</li>
+ *   <li>tg N: N single-token decodes from a fresh cache, each fed a seeded random token; t/s = N / time;</li>
+ *   <li>tg N × S ({@link #decodeParallel}): S sequences decoding together, one token each per step in one batch (what a
+ *   server's continuous batching runs, llama-batched-bench's S_TG); t/s = N·S / time, all sequences together.</li>
  * </ul>
  * Each test runs a warmup first (the full test: llama-bench decodes one token, but one token leaves most of the
  * kernels in the interpreter or C1 — the first timed tg32 repetition was a quarter slower), then {@code reps} timed
@@ -43,6 +46,35 @@ public final class Bench {
         long[] samples = new long[reps];
         for (int r = 0; r < reps; r++) samples[r] = runDecode(one, nGen);
         return samples;
+    }
+
+    /**
+     * Nanoseconds of each timed repetition of tg{@code nGen} over {@code seqs} sequences decoding together: every step
+     * is one {@link LanguageModel#forward(TokenBatch, float[])} of one random token per sequence, each wanting logits.
+     * The model needs {@code seqs} KV slots.
+     */
+    public long[] decodeParallel(int nGen, int seqs, int reps, boolean warmup) {
+        check(nGen, reps);
+        if (seqs < 1 || seqs > model.slots()) {
+            throw new IllegalArgumentException(seqs + " parallel sequences need as many KV slots, the model has " + model.slots());
+        }
+        TokenBatch batch = new TokenBatch(seqs);
+        float[] rows = new float[seqs * model.vocabSize()];
+        if (warmup) runDecodeParallel(batch, rows, nGen);
+        long[] samples = new long[reps];
+        for (int r = 0; r < reps; r++) samples[r] = runDecodeParallel(batch, rows, nGen);
+        return samples;
+    }
+
+    private long runDecodeParallel(TokenBatch batch, float[] rows, int n) {
+        for (int s = 0; s < batch.capacity(); s++) model.truncate(s, 0);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            batch.clear();
+            for (int s = 0; s < batch.capacity(); s++) batch.add(random.nextInt(model.vocabSize()), s, true);
+            model.forward(batch, rows);
+        }
+        return System.nanoTime() - t0;
     }
 
     private long runPrefill(int[] tokens) {
