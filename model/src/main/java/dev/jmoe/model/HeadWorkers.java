@@ -13,6 +13,11 @@ final class HeadWorkers {
     final int workers;
     final float[][] scores; // [worker][ctx]
     final MatVec[] mv;      // [worker]
+    /** Kinds of per-worker batch scratch: MLA's q_nope [B, nope], q_abs [B, kv_lora], o_lat [B, kv_lora], o_head [B, v_head]. */
+    static final int Q_NOPE = 0, Q_ABS = 1, O_LAT = 2, O_HEAD = 3;
+    // [worker][kind]: shared by all layers, as they run one after another (per layer it was 141 MB for Moonlight at a
+    // 512-token batch and 2 threads, and grows with threads × layers)
+    private final float[][][] batchRows;
 
     HeadWorkers(Parallel pool, int contextLength, dev.jmoe.tensor.DotOrder order) {
         this.pool = pool;
@@ -21,6 +26,19 @@ final class HeadWorkers {
         this.mv = new MatVec[workers];
         Parallel single = new Parallel(1);
         for (int w = 0; w < workers; w++) mv[w] = new MatVec(single, order);
+        this.batchRows = new float[workers][4][0];
+    }
+
+    /** Makes every worker's scratch of {@code kind} hold at least {@code length} floats (at load, before any forward). */
+    void reserve(int kind, int length) {
+        for (float[][] r : batchRows) {
+            if (r[kind].length < length) r[kind] = new float[length];
+        }
+    }
+
+    /** Worker {@code w}'s scratch of {@code kind}. */
+    float[] batchRows(int w, int kind) {
+        return batchRows[w][kind];
     }
 
     /** First head of worker {@code w}'s range. */

@@ -25,7 +25,6 @@ final class Mla {
     private final float[][] vr;      // per worker: [kv_lora] one dequantized cache row (Q8_0 cache)
     private final int stride;
     private final HeadWorkers hw;
-    private final float[][] qn, qa, ol, oh; // per worker: [B, nope], [B, kv_lora], [B, kv_lora], [B, v_head]
     private final float[][] qh;             // per worker: [kv_lora + rope] one query (rounded to F16 with an F16 cache)
     private final Parallel.Range task = this::work;
 
@@ -62,10 +61,10 @@ final class Mla {
         if (type == LoadOptions.CacheType.Q8_0 && kvLora % Q8Rows.BLOCK != 0) throw new IllegalArgumentException("a Q8_0 KV cache needs kv_lora_rank in blocks of 32, got " + kvLora + " (use an f16 or f32 cache)");
         this.cache8 = type == LoadOptions.CacheType.Q8_0 ? new Q8Rows(stride, contextLength, slots, "MLA [kv_lora + rope]") : null;
         this.hw = hw;
-        qn = new float[hw.workers][maxBatch * nope];
-        qa = new float[hw.workers][maxBatch * kvLora];
-        ol = new float[hw.workers][maxBatch * kvLora];
-        oh = new float[hw.workers][maxBatch * vHead];
+        hw.reserve(HeadWorkers.Q_NOPE, maxBatch * nope);
+        hw.reserve(HeadWorkers.Q_ABS, maxBatch * kvLora);
+        hw.reserve(HeadWorkers.O_LAT, maxBatch * kvLora);
+        hw.reserve(HeadWorkers.O_HEAD, maxBatch * vHead);
         qh = new float[hw.workers][stride];
         qq = new Activations[hw.workers];
         for (int w = 0; w < hw.workers; w++) qq[w] = new Activations();
@@ -115,7 +114,8 @@ final class Mla {
 
     private void head(int w, int h) {
         MatVec mv = hw.mv[w];
-        float[] sc = hw.scores[w], qnw = qn[w], qaw = qa[w], olw = ol[w], ohw = oh[w];
+        float[] sc = hw.scores[w], qnw = hw.batchRows(w, HeadWorkers.Q_NOPE), qaw = hw.batchRows(w, HeadWorkers.Q_ABS);
+        float[] olw = hw.batchRows(w, HeadWorkers.O_LAT), ohw = hw.batchRows(w, HeadWorkers.O_HEAD);
         int qDim = nHead * (nope + rope);
         for (int t = 0; t < n; t++) System.arraycopy(q, t * qDim + h * (nope + rope), qnw, t * nope, nope);
         mv.matmul(kB[h], qnw, n, qaw); // q_abs: [n, kv_lora]
