@@ -134,16 +134,18 @@ public final class PackedQ4K {
             FloatVector dx = FloatVector.broadcast(F, d[db + b]);
             FloatVector e0 = ((IntVector) dh0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector f0 = ((IntVector) mh0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            a0 = e0.mul((FloatVector) s0.convert(VectorOperators.I2F, 0)).sub(f0.mul((FloatVector) m0.convert(VectorOperators.I2F, 0))).fma(dx, a0);
+            // convertShape with the constant species F: convert(I2F, 0) derives the target species at run time, and
+            // C2 then compiles it to the Java fallback in some runs (as LegacyVector notes; here Q4_K 16 -> 21 GB/s)
+            a0 = e0.mul((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).sub(f0.mul((FloatVector) m0.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a0);
             FloatVector e1 = ((IntVector) dh0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector f1 = ((IntVector) mh0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            a1 = e1.mul((FloatVector) s1.convert(VectorOperators.I2F, 0)).sub(f1.mul((FloatVector) m1.convert(VectorOperators.I2F, 0))).fma(dx, a1);
+            a1 = e1.mul((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).sub(f1.mul((FloatVector) m1.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a1);
             FloatVector e2 = ((IntVector) dh1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector f2 = ((IntVector) mh1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            a2 = e2.mul((FloatVector) s2.convert(VectorOperators.I2F, 0)).sub(f2.mul((FloatVector) m2.convert(VectorOperators.I2F, 0))).fma(dx, a2);
+            a2 = e2.mul((FloatVector) s2.convertShape(VectorOperators.I2F, F, 0)).sub(f2.mul((FloatVector) m2.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a2);
             FloatVector e3 = ((IntVector) dh1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector f3 = ((IntVector) mh1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            a3 = e3.mul((FloatVector) s3.convert(VectorOperators.I2F, 0)).sub(f3.mul((FloatVector) m3.convert(VectorOperators.I2F, 0))).fma(dx, a3);
+            a3 = e3.mul((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0)).sub(f3.mul((FloatVector) m3.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a3);
         }
         a0.intoArray(y, yo);
         a1.intoArray(y, yo + 16);

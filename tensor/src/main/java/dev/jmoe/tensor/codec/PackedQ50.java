@@ -119,10 +119,10 @@ public final class PackedQ50 {
             FloatVector e2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector dx = FloatVector.broadcast(F, d[db + b]);
-            a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).mul(dx).fma(e0, a0);
-            a1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).mul(dx).fma(e1, a1);
-            a2 = ((FloatVector) s2.convert(VectorOperators.I2F, 0)).mul(dx).fma(e2, a2);
-            a3 = ((FloatVector) s3.convert(VectorOperators.I2F, 0)).mul(dx).fma(e3, a3);
+            a0 = ((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).mul(dx).fma(e0, a0);
+            a1 = ((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).mul(dx).fma(e1, a1);
+            a2 = ((FloatVector) s2.convertShape(VectorOperators.I2F, F, 0)).mul(dx).fma(e2, a2);
+            a3 = ((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0)).mul(dx).fma(e3, a3);
         }
         a0.intoArray(y, yo);
         a1.intoArray(y, yo + 16);

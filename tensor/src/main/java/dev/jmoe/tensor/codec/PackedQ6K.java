@@ -136,10 +136,10 @@ public final class PackedQ6K {
             // d f16 → f32 as in PackedQ40; acc += d·d_x·Σ
             ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
             FloatVector dx = FloatVector.broadcast(F, d[db + b]);
-            a0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s0.convert(VectorOperators.I2F, 0), a0);
-            a1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s1.convert(VectorOperators.I2F, 0), a1);
-            a2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s2.convert(VectorOperators.I2F, 0), a2);
-            a3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s3.convert(VectorOperators.I2F, 0), a3);
+            a0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0), a0);
+            a1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0), a1);
+            a2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s2.convertShape(VectorOperators.I2F, F, 0), a2);
+            a3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0), a3);
         }
         a0.intoArray(y, yo);
         a1.intoArray(y, yo + 16);
