@@ -179,15 +179,18 @@ public final class RunCommand implements Callable<Integer> {
         long usedSeed = seed >= 0 ? seed : ThreadLocalRandom.current().nextLong(1L << 32);
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
 
+        // the prompt is the largest forward this run makes: buffers sized for it, not for --batch (at DeepSeek-V3's
+        // widths a 512-token micro-batch holds 0.35 GB of activations, a fifth of the 1.3 GB one-layer file)
+        int microBatch = Math.max(1, Math.min(Math.min(batch, ctx), promptIds.length));
         long t0 = System.nanoTime();
         if (!dumpFilter.isEmpty() && dumpTensors == null) throw new IllegalArgumentException("--dump-filter needs --dump-tensors FILE");
         try (TensorDump dump = dumpTensors != null ? new TensorDump(dumpTensors, dumpFilter) : null;
-             LanguageModel lm = backend.load(new LoadRequest(model, ctx, Math.min(batch, ctx), nThreads, experts, cacheType, checkFinite, dump, dotOrder, !noRepack))) {
+             LanguageModel lm = backend.load(new LoadRequest(model, ctx, microBatch, nThreads, experts, cacheType, checkFinite, dump, dotOrder, !noRepack))) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             int lastN = repeatLastN < 0 ? lm.contextLength() : repeatLastN;
             SamplerParams sp = new SamplerParams(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty,
                     presencePenalty, lastN, usedSeed, 0);
-            GenerationConfig cfg = new GenerationConfig(nPredict, Math.min(batch, ctx), eog, stops,
+            GenerationConfig cfg = new GenerationConfig(nPredict, microBatch, eog, stops,
                     codec.map(TextCodec::detokenizer).orElse(null));
             PrintWriter out = spec.commandLine().getOut();
             TokenListener stream = json ? TokenListener.NONE : streamTo(out, codec.isPresent());

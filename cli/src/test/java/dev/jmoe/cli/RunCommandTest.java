@@ -71,10 +71,18 @@ class RunCommandTest {
 
     @Test
     void theFlagsReachTheLoader() {
-        CliRun r = CliRun.run(backend, "run", "-m", model, "--prompt-ids", "1", "-n", "1", "--ctx", "100",
+        String prompt = String.join(",", java.util.Collections.nCopies(40, "1"));
+        CliRun r = CliRun.run(backend, "run", "-m", model, "--prompt-ids", prompt, "-n", "1", "--ctx", "100",
                 "--threads", "3", "--experts", "2", "--cache-type", "f16", "-b", "32", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(backend.loads).containsExactly(new LoadRequest(Path.of(model), 100, 32, 3, 2, CacheType.F16));
+    }
+
+    @Test
+    void aPromptShorterThanTheBatchSizesTheBuffers() {
+        CliRun r = CliRun.run(backend, "run", "-m", model, "--prompt-ids", "1,2,3", "-n", "2", "--ctx", "100", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(backend.loads.getFirst().maxBatch()).isEqualTo(3);
     }
 
     @Test
