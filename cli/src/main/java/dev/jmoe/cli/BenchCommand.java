@@ -24,7 +24,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Predicts t/s for a row (the planner, once there is one); null: no prediction column. */
     interface Predictor {
-        Double predict(Path file, dev.jmoe.model.ModelInfo info, int nPrompt, int nGen, int threads);
+        Double predict(Path file, dev.jmoe.model.ModelInfo info, int nPrompt, int nGen, int seqs, int threads);
     }
 
     /** Weight bytes a decode token reads in a model file with k experts per token; null when unknown. */
@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
     };
     /** The planner's prediction for this machine, when `jmoe calibrate` has measured it. */
     Predictor predictor = dev.jmoe.plan.ThisMachine.load()
-            .<Predictor>map(tm -> (file, info, p, n, threads) -> tm.predict(file, p, n, threads)).orElse(null);
+            .<Predictor>map(tm -> (file, info, p, n, seqs, threads) -> tm.predict(file, p, n, seqs, threads)).orElse(null);
 
     @Spec
     CommandSpec spec;
@@ -143,7 +143,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int seqs, int batch, long[] samples, Double bytes) {
-        Double predicted = predictor == null || seqs > 1 ? null : predictor.predict(file, lm.info(), p, n, threads);
+        Double predicted = predictor == null ? null : predictor.predict(file, lm.info(), p, n, seqs, threads);
         return new BenchResult(file.toString(), lm.info(), threads, p, n, seqs, Math.max(batch, 1), cacheType, samples,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), predicted, bytes);
     }

@@ -108,7 +108,7 @@ class BenchCommandTest {
 
     @Test
     void aPlannerPredictionGetsItsOwnColumn() {
-        CliRun r = CliRun.run(backend, (file, info, p, n, t) -> p > 0 ? 100.0 : null,
+        CliRun r = CliRun.run(backend, (file, info, p, n, s, t) -> p > 0 ? 100.0 : null,
                 "bench", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1");
         List<String> lines = r.out().lines().toList();
         assertThat(cells(lines.get(0))).endsWith("t/s", "plan t/s");
@@ -134,7 +134,8 @@ class BenchCommandTest {
     @Test
     void parallelDecodeRunsSeveralSequencesInOneBatchPerStep() throws Exception {
         Path tiny = dev.jmoe.gguf.SharedModels.require("dsv3-tiny-Q8_0.gguf");
-        CliRun r = CliRun.run(null, (BenchCommand.Predictor) null, "bench", "-m", tiny.toString(), "-p", "0", "-n", "4", "--parallel", "1,3",
+        BenchCommand.Predictor bySeqs = (file, info, p, n, s, t) -> 10.0 * s; // the planner is asked for each row's S
+        CliRun r = CliRun.run(null, bySeqs, "bench", "-m", tiny.toString(), "-p", "0", "-n", "4", "--parallel", "1,3",
                 "-r", "2", "-t", "1", "-o", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode arr = new ObjectMapper().readTree(r.out());
@@ -143,6 +144,8 @@ class BenchCommandTest {
         JsonNode par = arr.get(1);
         assertThat(par.get("n_parallel").asInt()).isEqualTo(3);
         assertThat(par.get("n_gen").asInt()).isEqualTo(4);
+        assertThat(arr.get(0).get("predicted_ts").asDouble()).isEqualTo(10.0);
+        assertThat(par.get("predicted_ts").asDouble()).isEqualTo(30.0);
         // t/s counts the tokens of all three sequences
         long ns = par.get("samples_ns").get(0).asLong();
         assertThat(par.get("samples_ts").get(0).asDouble()).isCloseTo(1e9 * 12 / ns, org.assertj.core.api.Assertions.within(1e-6 * 1e9 * 12 / ns));

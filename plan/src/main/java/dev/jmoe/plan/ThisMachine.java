@@ -36,11 +36,19 @@ public final class ThisMachine {
 
     /** Predicted tok/s of llama-bench's test: prefill of {@code nPrompt} tokens, or {@code nGen} decodes when nPrompt is 0. */
     public double predict(Path gguf, int nPrompt, int nGen, int threads) {
+        return predict(gguf, nPrompt, nGen, 1, threads);
+    }
+
+    /**
+     * The same with {@code seqs} sequences decoding together ({@code jmoe bench --parallel}): the planner's decode step
+     * for a batch of that many tokens, tok/s over all of them.
+     */
+    public double predict(Path gguf, int nPrompt, int nGen, int seqs, int threads) {
         ModelSpec m = ModelSpecs.fromGguf(gguf);
         PlanRequest r = new PlanRequest(m, Calibration.spec(calibration, threads, m.quant()).build(), Policy.parse("cpu-only"),
-                Math.max(1, nPrompt + nGen), "f32", 0, List.of(1), Math.max(1, nPrompt),
+                Math.max(1, nPrompt + nGen), "f32", 0, List.of(seqs), Math.max(1, nPrompt),
                 Calibration.efficiency(calibration, threads, m.quant()), false);
         PlanResult p = Planner.plan(r);
-        return nPrompt > 0 ? p.prefill().tokensPerSecond() : p.decode(1).tokensPerSecond();
+        return nPrompt > 0 ? p.prefill().tokensPerSecond() : p.decode(seqs).tokensPerSecond();
     }
 }
