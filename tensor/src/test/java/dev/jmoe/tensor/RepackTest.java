@@ -29,12 +29,26 @@ class RepackTest {
     static final int ROWS = 128;
 
     static Matrix q40(long seed, int rows, int cols) {
+        return randomBlocks(GgmlType.Q4_0, seed, rows, cols, 0.01f, false, 0);
+    }
+
+    /**
+     * A {@code rows × cols} weight of {@code type} with random bytes, whose f16 scales at {@code scaleAt} (bytes into
+     * each block) are drawn from N(0, sd), or |N(0, sd)| when {@code positive} (Q4_K's d and dmin).
+     */
+    static Matrix randomBlocks(GgmlType type, long seed, int rows, int cols, float sd, boolean positive, int... scaleAt) {
         Random rnd = new Random(seed);
-        byte[] b = new byte[(int) GgmlType.Q4_0.bytesFor((long) rows * cols)];
+        byte[] b = new byte[(int) type.bytesFor((long) rows * cols)];
         rnd.nextBytes(b);
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int blk = 0; blk < b.length / 18; blk++) bb.putShort(blk * 18, Half.fromFloat((float) rnd.nextGaussian() * 0.01f));
-        return new Matrix("w", GgmlType.Q4_0, Codecs.of(GgmlType.Q4_0), MemorySegment.ofArray(b), cols, rows);
+        int block = (int) type.bytesFor(type.blockSize);
+        for (int blk = 0; blk < b.length / block; blk++) {
+            for (int at : scaleAt) {
+                double g = rnd.nextGaussian();
+                bb.putShort(blk * block + at, Half.fromFloat((float) (positive ? Math.abs(g) : g) * sd));
+            }
+        }
+        return new Matrix("w", type, Codecs.of(type), MemorySegment.ofArray(b), cols, rows);
     }
 
     /** Row {@code r} · token {@code t} from the weight bytes and the activation quants, in double. */
@@ -110,33 +124,15 @@ class RepackTest {
     }
 
     static Matrix q4k(long seed, int rows, int cols) {
-        Random rnd = new Random(seed);
-        byte[] b = new byte[(int) GgmlType.Q4_K.bytesFor((long) rows * cols)];
-        rnd.nextBytes(b);
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int blk = 0; blk < b.length / 144; blk++) {
-            bb.putShort(blk * 144, Half.fromFloat((float) Math.abs(rnd.nextGaussian()) * 0.01f));
-            bb.putShort(blk * 144 + 2, Half.fromFloat((float) Math.abs(rnd.nextGaussian()) * 0.01f));
-        }
-        return new Matrix("w", GgmlType.Q4_K, Codecs.of(GgmlType.Q4_K), MemorySegment.ofArray(b), cols, rows);
+        return randomBlocks(GgmlType.Q4_K, seed, rows, cols, 0.01f, true, 0, 2);
     }
 
     static Matrix q50(long seed, int rows, int cols) {
-        Random rnd = new Random(seed);
-        byte[] b = new byte[(int) GgmlType.Q5_0.bytesFor((long) rows * cols)];
-        rnd.nextBytes(b);
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int blk = 0; blk < b.length / 22; blk++) bb.putShort(blk * 22, Half.fromFloat((float) rnd.nextGaussian() * 0.01f));
-        return new Matrix("w", GgmlType.Q5_0, Codecs.of(GgmlType.Q5_0), MemorySegment.ofArray(b), cols, rows);
+        return randomBlocks(GgmlType.Q5_0, seed, rows, cols, 0.01f, false, 0);
     }
 
     static Matrix q6k(long seed, int rows, int cols) {
-        Random rnd = new Random(seed);
-        byte[] b = new byte[(int) GgmlType.Q6_K.bytesFor((long) rows * cols)];
-        rnd.nextBytes(b);
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int blk = 0; blk < b.length / 210; blk++) bb.putShort(blk * 210 + 208, Half.fromFloat((float) rnd.nextGaussian() * 0.001f));
-        return new Matrix("w", GgmlType.Q6_K, Codecs.of(GgmlType.Q6_K), MemorySegment.ofArray(b), cols, rows);
+        return randomBlocks(GgmlType.Q6_K, seed, rows, cols, 0.001f, false, 208);
     }
 
     /**
