@@ -253,7 +253,6 @@ public final class LegacyVector {
     private static final VectorSpecies<Integer> IH = FH.withLanes(int.class);
     private static final VectorSpecies<Short> SP = VectorSpecies.of(short.class, VectorShape.forBitSize(FH.vectorBitSize() / 2));
 
-
     /** {@link #dotF32(VectorSpecies, MemorySegment, long, float[], int, int)} on the preferred species (a JIT constant). */
     public static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
         VectorSpecies<Float> s = FP; VectorSpecies<Short> ss = SP; int len = s.length(), i = 0;
@@ -268,40 +267,45 @@ public final class LegacyVector {
         return sum;
     }
 
-
-
-
-
     public static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
-                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
+        FloatVector a1 = FloatVector.zero(s); // two chains: one FMA chain's latency bounds the loop
+        for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
+            a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+            a1 = loadF16(is, ss, w, off + 2L * (i + len)).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
+        }
         for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = hsum(a0);
+        float sum = hsum(a0.add(a1));
         for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
         return sum;
     }
 
     public static float dotBf16(MemorySegment w, long off, float[] x, int xo, int n) {
-                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
+        FloatVector a1 = FloatVector.zero(s); // two chains: one FMA chain's latency bounds the loop
+        for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
+            a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+            a1 = loadBf16(is, ss, w, off + 2L * (i + len)).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
+        }
         for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = hsum(a0);
+        float sum = hsum(a0.add(a1));
         for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
         return sum;
     }
 
     public static void dequantF16(MemorySegment src, long off, float[] dst, int dstOff, int n) {
-                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         for (int bound = n - len; i <= bound; i += len) loadF16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
         for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(src.get(Layouts.LE_SHORT, off + 2L * i));
     }
 
     public static void dequantBf16(MemorySegment src, long off, float[] dst, int dstOff, int n) {
-                VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
+        VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         for (int bound = n - len; i <= bound; i += len) loadBf16(is, ss, src, off + 2L * i).intoArray(dst, dstOff + i);
         for (; i < n; i++) dst[dstOff + i] = Float.intBitsToFloat((src.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16);
     }
-
 
     // ---- float types ----------------------------------------------------------------------------------------------
 
@@ -323,13 +327,18 @@ public final class LegacyVector {
         return VectorSpecies.of(short.class, VectorShape.forBitSize(s.vectorBitSize() / 2));
     }
 
-    /** fp16 bits (low 16 bits of each int lane) → float, exactly as Float.float16ToFloat (NaN payloads aside). */
-    private static FloatVector halfToFloat(IntVector h) {
-        IntVector mag = h.and(0x7fff);
-        IntVector bits = mag.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, mag.compare(VectorOperators.GE, 0x7c00));
-        // exponent rebias by scaling: exact for normals and subnormals, keeps inf / NaN
-        FloatVector f = bits.reinterpretAsFloats().mul(0x1p112f);
-        return f.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    /**
+     * fp16 → float, bit-exact with Float.float16ToFloat (NaNs stay NaN; checked on all 65536 values), for the
+     * sign-extended 16-bit values in {@code v}. Shifting left by 13 puts the mantissa and exponent at float's places and
+     * leaves copies of the sign in bits 28..31; the mask keeps bit 31 only, and the multiply by 2^112 rebiases the
+     * exponent (exact for normals and subnormals). Exponent 31 (inf / NaN) would come out as ±65536·1.m, so its
+     * lanes get float's all-ones exponent instead. Five operations where the unsigned form took eight: F16 matvec is
+     * bound by this arithmetic, not by memory.
+     */
+    private static FloatVector halfToFloat(IntVector v) {
+        FloatVector f = v.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+        VectorMask<Integer> infNan = v.and(0x7c00).compare(VectorOperators.EQ, 0x7c00);
+        return f.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, infNan).reinterpretAsFloats();
     }
 
     private static FloatVector loadF16(VectorSpecies<Integer> is, VectorSpecies<Short> ss, MemorySegment w, long at) {
@@ -348,8 +357,13 @@ public final class LegacyVector {
         VectorSpecies<Integer> is = s.withLanes(int.class);
         int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
+        FloatVector a1 = FloatVector.zero(s); // two chains: one FMA chain's latency bounds the loop
+        for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
+            a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+            a1 = loadF16(is, ss, w, off + 2L * (i + len)).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
+        }
         for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = hsum(a0);
+        float sum = hsum(a0.add(a1));
         for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
         return sum;
     }
@@ -359,8 +373,13 @@ public final class LegacyVector {
         VectorSpecies<Integer> is = s.withLanes(int.class);
         int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
+        FloatVector a1 = FloatVector.zero(s); // two chains: one FMA chain's latency bounds the loop
+        for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
+            a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+            a1 = loadBf16(is, ss, w, off + 2L * (i + len)).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
+        }
         for (int bound = n - len; i <= bound; i += len) a0 = loadBf16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-        float sum = hsum(a0);
+        float sum = hsum(a0.add(a1));
         for (; i < n; i++) sum = Math.fma(Float.intBitsToFloat((w.get(Layouts.LE_SHORT, off + 2L * i) & 0xffff) << 16), x[xo + i], sum);
         return sum;
     }

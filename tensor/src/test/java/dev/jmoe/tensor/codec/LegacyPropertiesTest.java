@@ -12,6 +12,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -71,6 +72,25 @@ class LegacyPropertiesTest {
                     default -> LegacyVector.dotBf16(s, w, 0, x, 0, n);
                 };
                 assertThat((double) got).as(t + " " + s).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-30));
+            }
+        }
+    }
+
+    /**
+     * Every fp16 bit pattern converts bit-exactly as Float.float16ToFloat; NaNs stay NaN (whether the quiet bit is set
+     * differs between the JIT's vcvtph2ps and the interpreter, so the payload is not compared).
+     */
+    @Example
+    void everyHalfConvertsExactlyOnEverySpecies() {
+        MemorySegment all = MemorySegment.ofArray(new short[65536]);
+        for (int h = 0; h < 65536; h++) all.set(dev.jmoe.tensor.Layouts.LE_SHORT, 2L * h, (short) h);
+        for (VectorSpecies<Float> s : List.of(FloatVector.SPECIES_128, FloatVector.SPECIES_256, FloatVector.SPECIES_512)) {
+            float[] got = new float[65536];
+            LegacyVector.dequantF16(s, all, 0, got, 0, 65536);
+            for (int h = 0; h < 65536; h++) {
+                float want = Float.float16ToFloat((short) h);
+                if (Float.isNaN(want)) assertThat(got[h]).as("%s 0x%04x", s, h).isNaN();
+                else assertThat(Float.floatToRawIntBits(got[h])).as("%s 0x%04x", s, h).isEqualTo(Float.floatToRawIntBits(want));
             }
         }
     }
