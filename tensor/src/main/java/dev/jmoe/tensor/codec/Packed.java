@@ -19,6 +19,23 @@ public final class Packed {
     /** Rows per group: a weight is packable when its row count is a multiple of this. */
     public static final int ROWS = 64;
 
+    /**
+     * Short lane (0..31) of a 512-bit vector that holds row {@code r} (and row r+32 in its high byte) in the layouts
+     * whose 16-bit sums widen to ints in place ({@link PackedQ4K}): lane 2j holds row j, lane 2j+1 row 16+j, so the
+     * vector read as 16 ints has rows 0..15 in its low halves and 16..31 in its high ones, and a shift takes each out
+     * ({@code <<16 >>16}, {@code >>16}). {@code convertShape(S2I, …, 1)} does the same in more instructions, and C2
+     * compiles it to the Java fallback when the type profiles of the Vector API's shared conversion code are polluted.
+     */
+    static int lane(int r) {
+        int k = r & 31;
+        return k < 16 ? 2 * k : 2 * (k - 16) + 1;
+    }
+
+    /** Short index (0..63) of row {@code r}'s f16 scale in a group's scale block: {@link #lane} order, rows 32..63 after 0..31. */
+    static int scaleLane(int r) {
+        return (r < 32 ? 0 : 32) + lane(r);
+    }
+
     /** Whether weights of {@code type} have a packed layout (Q4_0, Q4_K, Q5_0, Q6_K). */
     public static boolean hasLayout(GgmlType type) {
         return type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K;

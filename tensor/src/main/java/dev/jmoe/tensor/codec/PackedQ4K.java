@@ -22,10 +22,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layout, per group of 64 rows, per super-block (9472 bytes, 256 more than the rows' 9216: the scales unpacked):
  * <pre>
- *   [0, 128)        the rows' d (f16), row order        [128, 256)   their dmin
- *   [256, 768)      sc_j of the 64 rows, j-major         [768, 1280)  m_j, the same
- *   [1280 + 64·(32c + l), +64)   byte 2k = row k's byte 32c + l, byte 2k+1 = row k+32's
+ *   [0, 128)        the rows' d (f16), short {@link Packed#scaleLane}(r) holding row r    [128, 256)   their dmin
+ *   [256, 768)      sc_j of the 64 rows, j-major, row order    [768, 1280)  m_j, the same
+ *   [1280 + 64·(32c + l), +64)   byte 2k = byte 32c + l of row r with {@link Packed#lane}(r) = k, byte 2k+1 = row r+32's
  * </pre>
+ * (lanes in {@link Packed#lane} order: the 16-bit sums of rows 0..31, read as 16 ints, hold rows 0..15 in the low halves
+ * and 16..31 in the high ones, so they and the f16 scales widen by shifts).
  * A sub-block's 16-bit sum {@code Σ q·x} (q = 0..15, |x| ≤ 127) may wrap, but {@code Σ (q−8)·x} lies within ±32512,
  * so subtracting {@code 8·X_j} in 16-bit arithmetic leaves it exact; {@code 8·X_j} goes back in 32-bit. A row's value
  * is the same for any thread count, row range or batch size (FAST order: within float rounding of ggml's).
@@ -53,10 +55,11 @@ public final class PackedQ4K {
             int o = GROUP_BLOCK * b;
             for (int r = 0; r < ROWS; r++) {
                 int i = r * rowBytes + BLOCK * b;
-                out[o + 2 * r] = in[i];
-                out[o + 2 * r + 1] = in[i + 1];
-                out[o + 128 + 2 * r] = in[i + 2];
-                out[o + 128 + 2 * r + 1] = in[i + 3];
+                int sl = 2 * Packed.scaleLane(r);
+                out[o + sl] = in[i];
+                out[o + sl + 1] = in[i + 1];
+                out[o + 128 + sl] = in[i + 2];
+                out[o + 128 + sl + 1] = in[i + 3];
                 for (int j = 0; j < 8; j++) {
                     // get_scale_min_k4 of ggml-quants.c
                     int sc, m;
@@ -70,7 +73,7 @@ public final class PackedQ4K {
                     out[o + 256 + 64 * j + r] = (byte) sc;
                     out[o + 768 + 64 * j + r] = (byte) m;
                 }
-                int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
+                int lane = o + QS + 2 * Packed.lane(r) + (r < 32 ? 0 : 1);
                 for (int p = 0; p < 128; p++) out[lane + 64 * p] = in[i + 16 + p];
             }
         }
@@ -115,36 +118,39 @@ public final class PackedQ4K {
                 hi1 = hi1.sub(k1);
                 // Σ q·x = (Σ (q−8)·x) + 8·X, in 32 bits; times sc_j per row; and m_j·X_j
                 long sc0 = o + 256 + 64L * (2 * c), sc1 = sc0 + 64, mn0 = sc0 + 512, mn1 = sc1 + 512;
-                s0 = s0.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).add(8 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                s1 = s1.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).add(8 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                s2 = s2.add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 0)).add(8 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                s3 = s3.add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 1)).add(8 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                s0 = s0.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).add(8 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                s1 = s1.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 1)).add(8 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                s2 = s2.add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 0)).add(8 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                s3 = s3.add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 1)).add(8 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
+                IntVector l0 = lo0.reinterpretAsInts(), h0 = hi0.reinterpretAsInts(), l1 = lo1.reinterpretAsInts(), h1 = hi1.reinterpretAsInts();
+                s0 = s0.add(l0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                s1 = s1.add(l0.lanewise(VectorOperators.ASHR, 16).add(8 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                s2 = s2.add(h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                s3 = s3.add(h0.lanewise(VectorOperators.ASHR, 16).add(8 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                s0 = s0.add(l1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                s1 = s1.add(l1.lanewise(VectorOperators.ASHR, 16).add(8 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                s2 = s2.add(h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                s3 = s3.add(h1.lanewise(VectorOperators.ASHR, 16).add(8 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
                 m0 = m0.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs0)).add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn1, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs1));
                 m1 = m1.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn0 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs0)).add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn1 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs1));
                 m2 = m2.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn0 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs0)).add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn1 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs1));
                 m3 = m3.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn0 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs0)).add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn1 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs1));
             }
-            // d and dmin f16 → f32 as in PackedQ40 (sign and 15 low bits moved, times 2^112)
-            ShortVector dh0 = ShortVector.fromMemorySegment(S, w, o, LE), dh1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
-            ShortVector mh0 = ShortVector.fromMemorySegment(S, w, o + 128, LE), mh1 = ShortVector.fromMemorySegment(S, w, o + 192, LE);
+            // d and dmin f16 → f32 from the int view (sign and the 15 low bits moved to their float places, times
+            // 2^112): rows 0..15 from the low halves (shifted up first), 16..31 from the high ones. convertShape with
+            // the constant species F: convert(I2F, 0) derives the target species at run time, and C2 then compiles it
+            // to the Java fallback in some runs (as LegacyVector notes; here Q4_K 16 -> 21 GB/s)
+            IntVector dh0 = IntVector.fromMemorySegment(I, w, o, LE), dh1 = IntVector.fromMemorySegment(I, w, o + 64, LE);
+            IntVector mh0 = IntVector.fromMemorySegment(I, w, o + 128, LE), mh1 = IntVector.fromMemorySegment(I, w, o + 192, LE);
             FloatVector dx = FloatVector.broadcast(F, d[db + b]);
-            FloatVector e0 = ((IntVector) dh0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector f0 = ((IntVector) mh0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            // convertShape with the constant species F: convert(I2F, 0) derives the target species at run time, and
-            // C2 then compiles it to the Java fallback in some runs (as LegacyVector notes; here Q4_K 16 -> 21 GB/s)
+            FloatVector e0 = dh0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector f0 = mh0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a0 = e0.mul((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0)).sub(f0.mul((FloatVector) m0.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a0);
-            FloatVector e1 = ((IntVector) dh0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector f1 = ((IntVector) mh0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector e1 = dh0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector f1 = mh0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a1 = e1.mul((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0)).sub(f1.mul((FloatVector) m1.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a1);
-            FloatVector e2 = ((IntVector) dh1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector f2 = ((IntVector) mh1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector e2 = dh1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector f2 = mh1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a2 = e2.mul((FloatVector) s2.convertShape(VectorOperators.I2F, F, 0)).sub(f2.mul((FloatVector) m2.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a2);
-            FloatVector e3 = ((IntVector) dh1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector f3 = ((IntVector) mh1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector e3 = dh1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector f3 = mh1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a3 = e3.mul((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0)).sub(f3.mul((FloatVector) m3.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a3);
         }
         a0.intoArray(y, yo);
