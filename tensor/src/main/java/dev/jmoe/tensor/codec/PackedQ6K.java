@@ -21,10 +21,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layout per group of 64 rows, per super-block (13440 bytes, as the rows' own):
  * <pre>
- *   [0, 128)                    the rows' f16 d, row order
- *   [128 + 64j, +64)            j = 0..15: scale j of the 64 rows (int8)
- *   [1152 + 192(32h + l), +192) ql[64h+l], ql[64h+l+32], qh[32h+l]: 64 bytes each, byte 2k = row k's, 2k+1 = row k+32's
+ *   [0, 128)                    the rows' f16 d, short {@link Packed#scaleLane}(r) holding row r
+ *   [128 + 64j, +64)            j = 0..15: scale j of the 64 rows (int8), row order
+ *   [1152 + 192(32h + l), +192) ql[64h+l], ql[64h+l+32], qh[32h+l]: 64 bytes each, byte 2k = row r's with
+ *                               {@link Packed#lane}(r) = k, byte 2k+1 = row r+32's
  * </pre>
+ * (lanes in {@link Packed#lane} order: the 16-bit sums of rows 0..31, read as 16 ints, hold rows 0..15 in the low halves
+ * and 16..31 in the high ones, so they and the f16 scales widen by shifts).
  * A 16-bit sum {@code Σ q·x} over 8 values (q = 0..63) may wrap, but {@code Σ (q−32)·x} lies within ±8·32·127 = 32512,
  * so subtracting {@link Activations#q8ksum8} leaves it exact; then {@code × sc} in 32 bits per 16 rows.
  */
@@ -51,10 +54,10 @@ public final class PackedQ6K {
             int o = GROUP_BLOCK * b;
             for (int r = 0; r < ROWS; r++) {
                 int i = r * rowBytes + BLOCK * b;
-                out[o + 2 * r] = in[i + 208];
-                out[o + 2 * r + 1] = in[i + 209];
+                out[o + 2 * Packed.scaleLane(r)] = in[i + 208];
+                out[o + 2 * Packed.scaleLane(r) + 1] = in[i + 209];
                 for (int j = 0; j < 16; j++) out[o + 128 + 64 * j + r] = in[i + 192 + j];
-                int lane = o + QS + (r < 32 ? 2 * r : 2 * (r - 32) + 1);
+                int lane = o + QS + 2 * Packed.lane(r) + (r < 32 ? 0 : 1);
                 for (int h = 0; h < 2; h++) {
                     for (int l = 0; l < 32; l++) {
                         int at = lane + 192 * (32 * h + l);
@@ -114,32 +117,34 @@ public final class PackedQ6K {
                     lo1 = lo1.sub(c1); hi1 = hi1.sub(c1);
                     lo2 = lo2.sub(c2); hi2 = hi2.sub(c2);
                     lo3 = lo3.sub(c3); hi3 = hi3.sub(c3);
+                    // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
                     long sc = o + 128 + 64L * (8 * h + win / 2);
-                    s0 = s0.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 128, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 256, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 384, LE).convertShape(VectorOperators.B2I, I, 0)));
-                    s1 = s1.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 144, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 272, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 400, LE).convertShape(VectorOperators.B2I, I, 0)));
-                    s2 = s2.add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 160, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 288, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 416, LE).convertShape(VectorOperators.B2I, I, 0)));
-                    s3 = s3.add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 176, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 304, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 432, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    s0 = s0.add(lo0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(lo1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 128, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(lo2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 256, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(lo3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 384, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    s1 = s1.add(lo0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(lo1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 144, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(lo2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 272, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(lo3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 400, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    s2 = s2.add(hi0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(hi1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 160, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(hi2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 288, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(hi3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 416, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    s3 = s3.add(hi0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(hi1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 176, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(hi2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 304, LE).convertShape(VectorOperators.B2I, I, 0)))
+                            .add(hi3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 432, LE).convertShape(VectorOperators.B2I, I, 0)));
                 }
             }
-            // d f16 → f32 as in PackedQ40; acc += d·d_x·Σ
-            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
+            // d f16 → f32 from the int view (sign and the 15 low bits moved to their float places, times 2^112): rows
+            // 0..15 from the low halves (shifted up first), 16..31 from the high ones; acc += d·d_x·Σ
+            IntVector h0 = IntVector.fromMemorySegment(I, w, o, LE), h1 = IntVector.fromMemorySegment(I, w, o + 64, LE);
             FloatVector dx = FloatVector.broadcast(F, d[db + b]);
-            a0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0), a0);
-            a1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0), a1);
-            a2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s2.convertShape(VectorOperators.I2F, F, 0), a2);
-            a3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0), a3);
+            a0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0), a0);
+            a1 = h0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0), a1);
+            a2 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s2.convertShape(VectorOperators.I2F, F, 0), a2);
+            a3 = h1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0), a3);
         }
         a0.intoArray(y, yo);
         a1.intoArray(y, yo + 16);
