@@ -21,7 +21,7 @@ import dev.jmoe.tensor.Parallel;
  * @param probe         receives named intermediates (debugging); null = none
  * @param dotOrder      float order of the Q4_0 / Q8_0 products: FAST (default) or GGML (llama.cpp's bits, slower;
  *                      the tests that compare logits with llama.cpp's exactly use it)
- * @param repack        in FAST order, copy the Q4_0, Q4_K, Q5_0, Q6_K weights into their packed layouts
+ * @param repack        in FAST order, copy the Q4_0, Q4_K, Q5_0, Q6_K, Q8_0 weights into their packed layouts
  *                      ({@link dev.jmoe.tensor.codec.Packed}) at load while they fit in available memory (default;
  *                      the mapping's pages are given back)
  */

@@ -45,7 +45,7 @@ public final class ModelLoader {
             if (owned != null) owned.close();
             throw e;
         }
-        // FAST-order Q4_0, Q4_K, Q5_0 and Q6_K weights are copied into their packed layouts (where the 512-bit kernels run)
+        // FAST-order Q4_0, Q4_K, Q5_0, Q6_K and Q8_0 weights are copied into their packed layouts (where the 512-bit kernels run)
         Packer packer = opt.repack() && opt.dotOrder() == DotOrder.FAST && Packed.ENABLED
                 ? new Packer(opt.poolOrCommon(), Prefault.availableBytes()) : null;
         try {

@@ -56,11 +56,11 @@ public final class MatVec {
     }
 
     /**
-     * Tokens a batched product serves per decode of a weight block with {@code type} weights in {@code order}: 4 for
-     * Q8_0 in FAST order (2 in GGML order) where the 512-bit kernels run, else 1 (each token runs the one-token
-     * kernel). A batch of t tokens runs t / this tiles plus t mod this single tokens; the planner prices them so.
-     * Q4_0 in FAST order runs packed ({@link Repack}, the loader's default) where those kernels run: tokens go over a
-     * group of rows held in L2 one (or, for Q4_0, two) at a time, so the batched rate applies to every token (1).
+     * Tokens a batched product serves per decode of a weight block with {@code type} weights in {@code order}: for
+     * Q4_0 and Q8_0 in GGML order where the 512-bit kernels run, the tile's token count; else 1 (each token runs the
+     * one-token kernel). A batch of t tokens runs t / this tiles plus t mod this single tokens; the planner prices
+     * them so. In FAST order those kernels run packed ({@link Repack}, the loader's default): tokens go over a group of
+     * rows held in L2 one (or, for Q4_0 and Q8_0, two) at a time, so the batched rate applies to every token (1).
      */
     public static int tileTokens(GgmlType type, DotOrder order) {
         boolean tiled = Int8FloatKernels.ENABLED && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);

@@ -5,7 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Copies weights into a kernel's own layout at load ({@link Packed}: Q4_0, Q4_K, Q5_0, Q6_K), as llama.cpp's CPU
+ * Copies weights into a kernel's own layout at load ({@link Packed}: Q4_0, Q4_K, Q5_0, Q6_K, Q8_0), as llama.cpp's CPU
  * backend repacks Q4_0 and Q4_K for its x86 kernels (Q5_0 and Q6_K are the rest of a Q4_K_M file):
  * the copy lives in anonymous memory, and the file mapping's pages it was read from are given back, so the process
  * holds the weights once.
@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 public final class Repack {
     private Repack() {}
 
-    /** Whether {@code m} has a packed layout on this machine (Q4_0, Q4_K, Q5_0, Q6_K; whole groups of rows; the 512-bit kernels). */
+    /** Whether {@code m} has a packed layout on this machine (Q4_0, Q4_K, Q5_0, Q6_K, Q8_0; whole groups of rows; the 512-bit kernels). */
     public static boolean packable(Matrix m) {
         return Packed.ENABLED && m.packed() == null && Packed.packable(m.type(), m.rows(), m.cols());
     }

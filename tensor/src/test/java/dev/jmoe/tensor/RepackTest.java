@@ -135,20 +135,31 @@ class RepackTest {
         return randomBlocks(GgmlType.Q6_K, seed, rows, cols, 0.001f, false, 208);
     }
 
+    static Matrix q80(long seed, int rows, int cols) {
+        Random rnd = new Random(seed);
+        byte[] b = new byte[(int) GgmlType.Q8_0.bytesFor((long) rows * cols)];
+        rnd.nextBytes(b); // quants over all of [−128, 127]: ggml writes [−127, 127], −128 still fits the 16-bit pairs
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < b.length / 34; blk++) bb.putShort(blk * 34, Half.fromFloat((float) rnd.nextGaussian() * 0.001f));
+        return new Matrix("w", GgmlType.Q8_0, Codecs.of(GgmlType.Q8_0), MemorySegment.ofArray(b), cols, rows);
+    }
+
     /**
-     * Q4_K, Q5_0 and Q6_K: the packed products against the codec's scalar dequantization times the activation quants (in
+     * Q4_K, Q5_0, Q6_K and Q8_0: the packed products against the codec's scalar dequantization times the activation quants (in
      * double), within float rounding of the sum of the terms' magnitudes; batches equal single tokens bit for bit; a
      * slice of whole groups (Q4_K's packed copy is larger than its rows: the scales are unpacked) equals the whole
      * product's rows.
      */
     @ParameterizedTest
     @CsvSource({"Q4_K,256,1,1", "Q4_K,2048,1,2", "Q4_K,512,3,2", "Q4_K,2048,4,1", "Q5_0,32,1,1", "Q5_0,1408,1,2", "Q5_0,96,3,2", "Q5_0,2048,4,1",
-            "Q6_K,256,1,1", "Q6_K,2048,1,2", "Q6_K,512,3,2", "Q6_K,2816,4,1"})
-    void packedKAndQ5_0MatchTheScalarReference(GgmlType type, int cols, int nTok, int threads) {
+            "Q6_K,256,1,1", "Q6_K,2048,1,2", "Q6_K,512,3,2", "Q6_K,2816,4,1",
+            "Q8_0,32,1,1", "Q8_0,1408,1,2", "Q8_0,96,3,2", "Q8_0,7168,5,2"})
+    void packedTypesMatchTheScalarReference(GgmlType type, int cols, int nTok, int threads) {
         assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
         Matrix m = switch (type) {
             case Q4_K -> q4k(cols, ROWS, cols);
             case Q6_K -> q6k(cols, ROWS, cols);
+            case Q8_0 -> q80(cols, ROWS, cols);
             default -> q50(cols, ROWS, cols);
         };
         float[] w = new float[cols];
@@ -187,6 +198,37 @@ class RepackTest {
             for (int r = 0; r < ROWS; r++) assertThat((double) y[r]).isCloseTo(reference(m, r, mv.activations(), 0), org.assertj.core.data.Offset.offset(1e-3));
         }
         assertThat(y[0]).isCloseTo(0f, org.assertj.core.data.Offset.offset(1e-3f)); // −32512/127 + 32512/127
+    }
+
+    @Test
+    void q8_0PairSumsAtTheirSixteenBitLimitsAreExact() {
+        assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
+        int cols = 64;
+        byte[] b = new byte[(int) GgmlType.Q8_0.bytesFor((long) ROWS * cols)];
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < b.length / 34; blk++) {
+            bb.putShort(blk * 34, Half.fromFloat(1f));
+            int row = blk / (cols / 32); // even rows: every quant −128, odd rows +127
+            for (int i = 0; i < 32; i++) b[blk * 34 + 2 + i] = (byte) (row % 2 == 0 ? -128 : 127);
+        }
+        Matrix m = new Matrix("w", GgmlType.Q8_0, Codecs.of(GgmlType.Q8_0), MemorySegment.ofArray(b), cols, ROWS);
+        float[] x = new float[cols];
+        java.util.Arrays.fill(x, 0, 32, -1f); // quants −127: each pair of products −128·−127·2 = 32512
+        java.util.Arrays.fill(x, 32, 64, 1f); // quants +127
+        float[] y = new float[ROWS];
+        try (Parallel pool = new Parallel(1); Arena arena = Arena.ofShared()) {
+            MatVec mv = new MatVec(pool);
+            mv.matvec(Repack.pack(m, arena, pool), x, y);
+            float[] w = new float[cols];
+            for (int r = 0; r < ROWS; r++) {
+                m.codec().dequantizeReference(m.data(), m.rowOffset(r), w, 0, cols);
+                double ref = 0;
+                for (int i = 0; i < cols; i++) ref += (double) w[i] * mv.activations().q[i] * mv.activations().d[i / 32];
+                assertThat((double) y[r]).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-3));
+            }
+        }
+        assertThat(y[0]).isCloseTo(0f, org.assertj.core.data.Offset.offset(1e-3f)); // 32·128 − 32·128
+        assertThat(y[1]).isCloseTo(0f, org.assertj.core.data.Offset.offset(1e-3f)); // −32·127 + 32·127
     }
 
     @Test

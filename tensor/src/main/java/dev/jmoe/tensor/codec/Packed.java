@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * The packed layouts by weight type — {@link PackedQ40} (Q4_0), {@link PackedQ4K} (Q4_K), {@link PackedQ50} (Q5_0),
- * {@link PackedQ6K} (Q6_K): which weights have one, their size, packing, and the products over them. All group rows
+ * {@link PackedQ6K} (Q6_K), {@link PackedQ80} (Q8_0): which weights have one, their size, packing, and the products over them. All group rows
  * by {@link #ROWS}; groups of one weight are the same size.
  */
 public final class Packed {
@@ -21,7 +21,7 @@ public final class Packed {
 
     /**
      * Short lane (0..31) of a 512-bit vector that holds row {@code r} (and row r+32 in its high byte) in the layouts
-     * whose 16-bit sums widen to ints in place ({@link PackedQ4K}): lane 2j holds row j, lane 2j+1 row 16+j, so the
+     * whose 16-bit sums widen to ints in place ({@link PackedQ4K}, {@link PackedQ80}): lane 2j holds row j, lane 2j+1 row 16+j, so the
      * vector read as 16 ints has rows 0..15 in its low halves and 16..31 in its high ones, and a shift takes each out
      * ({@code <<16 >>16}, {@code >>16}). {@code convertShape(S2I, …, 1)} does the same in more instructions, and C2
      * compiles it to the Java fallback when the type profiles of the Vector API's shared conversion code are polluted.
@@ -36,9 +36,10 @@ public final class Packed {
         return (r < 32 ? 0 : 32) + lane(r);
     }
 
-    /** Whether weights of {@code type} have a packed layout (Q4_0, Q4_K, Q5_0, Q6_K). */
+    /** Whether weights of {@code type} have a packed layout (Q4_0, Q4_K, Q5_0, Q6_K, Q8_0). */
     public static boolean hasLayout(GgmlType type) {
-        return type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K;
+        return type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K
+                || type == GgmlType.Q8_0;
     }
 
     /** Whether a {@code rows × cols} weight of {@code type} can be packed (on any machine): whole groups, whole blocks. */
@@ -57,6 +58,7 @@ public final class Packed {
             case Q4_K -> PackedQ4K.groupBytes(cols);
             case Q5_0 -> PackedQ50.groupBytes(cols);
             case Q6_K -> PackedQ6K.groupBytes(cols);
+            case Q8_0 -> PackedQ80.groupBytes(cols);
             default -> throw new IllegalArgumentException(type + " has no packed layout");
         };
     }
@@ -74,6 +76,7 @@ public final class Packed {
                 case Q4_K -> PackedQ4K.packGroup(in, rowBytes, out);
                 case Q5_0 -> PackedQ50.packGroup(in, rowBytes, out);
                 case Q6_K -> PackedQ6K.packGroup(in, rowBytes, out);
+                case Q8_0 -> PackedQ80.packGroup(in, rowBytes, out);
                 default -> throw new IllegalArgumentException(type + " has no packed layout");
             }
             MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
@@ -91,6 +94,8 @@ public final class Packed {
             int t = 0;
             if (type == GgmlType.Q4_0) { // tokens in pairs: each weight vector taken apart once for two
                 for (; t + 2 <= nTok; t += 2) PackedQ40.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
+            } else if (type == GgmlType.Q8_0) {
+                for (; t + 2 <= nTok; t += 2) PackedQ80.group2(w, g * groupBytes, cols, act, t, t + 1, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
             }
             for (; t < nTok; t++) {
                 int yo = yOff + t * yStride + g * ROWS;
@@ -99,6 +104,7 @@ public final class Packed {
                     case Q4_K -> PackedQ4K.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q5_0 -> PackedQ50.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q6_K -> PackedQ6K.group(w, g * groupBytes, cols, act, t, y, yo);
+                    case Q8_0 -> PackedQ80.group2(w, g * groupBytes, cols, act, t, t, y, yo, yo); // see PackedQ80.group2
                     default -> throw new IllegalArgumentException(type + " has no packed layout");
                 }
             }
