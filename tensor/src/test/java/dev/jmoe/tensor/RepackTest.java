@@ -175,58 +175,60 @@ class RepackTest {
         });
     }
 
-    @Test
-    void blockSumsAtTheirSixteenBitLimitsAreExact() {
-        assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
-        int cols = 64;
-        byte[] b = new byte[(int) GgmlType.Q4_0.bytesFor((long) ROWS * cols)];
+    /**
+     * A 64 × 64 weight of {@code type} (a legacy type: f16 scale, then quant bytes) with every scale 1 and every quant
+     * byte {@code even} on even rows, {@code odd} on odd rows.
+     */
+    static Matrix alternatingRows(GgmlType type, byte even, byte odd) {
+        int cols = 64, block = (int) type.bytesFor(32);
+        byte[] b = new byte[(int) type.bytesFor((long) ROWS * cols)];
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int blk = 0; blk < b.length / 18; blk++) {
-            bb.putShort(blk * 18, Half.fromFloat(1f));
-            // even rows: every nibble 0 (−8); odd rows: every nibble 15 (+7)
+        for (int blk = 0; blk < b.length / block; blk++) {
+            bb.putShort(blk * block, Half.fromFloat(1f));
             int row = blk / (cols / 32);
-            for (int i = 0; i < 16; i++) b[blk * 18 + 2 + i] = (byte) (row % 2 == 0 ? 0x00 : 0xFF);
+            java.util.Arrays.fill(b, blk * block + 2, (blk + 1) * block, row % 2 == 0 ? even : odd);
         }
-        Matrix m = new Matrix("w", GgmlType.Q4_0, Codecs.of(GgmlType.Q4_0), MemorySegment.ofArray(b), cols, ROWS);
+        return new Matrix("w", type, Codecs.of(type), MemorySegment.ofArray(b), cols, ROWS);
+    }
+
+    /**
+     * The packed matvec of {@code m} (64 columns) against activations quantized to +127 in the first block and −127
+     * in the second ({@code sign} = 1) or the reverse ({@code sign} = −1), each row checked against the codec's scalar
+     * dequantization times the same activation quants.
+     */
+    static float[] packedAtLimits(Matrix m, float sign) {
+        int cols = m.cols();
         float[] x = new float[cols];
-        java.util.Arrays.fill(x, 0, 32, 1f);   // quants +127: Σ = −8·127·32 = −32512 on even rows
-        java.util.Arrays.fill(x, 32, 64, -1f); // quants −127
-        float[] y = new float[ROWS];
+        java.util.Arrays.fill(x, 0, 32, sign);
+        java.util.Arrays.fill(x, 32, 64, -sign);
+        float[] y = new float[ROWS], w = new float[cols];
         try (Parallel pool = new Parallel(1); Arena arena = Arena.ofShared()) {
             MatVec mv = new MatVec(pool);
             mv.matvec(Repack.pack(m, arena, pool), x, y);
-            for (int r = 0; r < ROWS; r++) assertThat((double) y[r]).isCloseTo(reference(m, r, mv.activations(), 0), org.assertj.core.data.Offset.offset(1e-3));
+            Activations act = mv.activations();
+            for (int r = 0; r < ROWS; r++) {
+                m.codec().dequantizeReference(m.data(), m.rowOffset(r), w, 0, cols);
+                double ref = 0;
+                for (int i = 0; i < cols; i++) ref += (double) w[i] * act.q[i] * act.d[i / 32];
+                assertThat((double) y[r]).as("row %d", r).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-3));
+            }
         }
+        return y;
+    }
+
+    @Test
+    void blockSumsAtTheirSixteenBitLimitsAreExact() {
+        assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
+        // even rows: every nibble 0 (−8), against quants +127: Σ = −8·127·32 = −32512; odd rows: every nibble 15 (+7)
+        float[] y = packedAtLimits(alternatingRows(GgmlType.Q4_0, (byte) 0x00, (byte) 0xFF), 1f);
         assertThat(y[0]).isCloseTo(0f, org.assertj.core.data.Offset.offset(1e-3f)); // −32512/127 + 32512/127
     }
 
     @Test
     void q8_0PairSumsAtTheirSixteenBitLimitsAreExact() {
         assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
-        int cols = 64;
-        byte[] b = new byte[(int) GgmlType.Q8_0.bytesFor((long) ROWS * cols)];
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int blk = 0; blk < b.length / 34; blk++) {
-            bb.putShort(blk * 34, Half.fromFloat(1f));
-            int row = blk / (cols / 32); // even rows: every quant −128, odd rows +127
-            for (int i = 0; i < 32; i++) b[blk * 34 + 2 + i] = (byte) (row % 2 == 0 ? -128 : 127);
-        }
-        Matrix m = new Matrix("w", GgmlType.Q8_0, Codecs.of(GgmlType.Q8_0), MemorySegment.ofArray(b), cols, ROWS);
-        float[] x = new float[cols];
-        java.util.Arrays.fill(x, 0, 32, -1f); // quants −127: each pair of products −128·−127·2 = 32512
-        java.util.Arrays.fill(x, 32, 64, 1f); // quants +127
-        float[] y = new float[ROWS];
-        try (Parallel pool = new Parallel(1); Arena arena = Arena.ofShared()) {
-            MatVec mv = new MatVec(pool);
-            mv.matvec(Repack.pack(m, arena, pool), x, y);
-            float[] w = new float[cols];
-            for (int r = 0; r < ROWS; r++) {
-                m.codec().dequantizeReference(m.data(), m.rowOffset(r), w, 0, cols);
-                double ref = 0;
-                for (int i = 0; i < cols; i++) ref += (double) w[i] * mv.activations().q[i] * mv.activations().d[i / 32];
-                assertThat((double) y[r]).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-3));
-            }
-        }
+        // even rows: every quant −128, against quants −127: each pair of products −128·−127·2 = 32512; odd rows +127
+        float[] y = packedAtLimits(alternatingRows(GgmlType.Q8_0, (byte) -128, (byte) 127), -1f);
         assertThat(y[0]).isCloseTo(0f, org.assertj.core.data.Offset.offset(1e-3f)); // 32·128 − 32·128
         assertThat(y[1]).isCloseTo(0f, org.assertj.core.data.Offset.offset(1e-3f)); // −32·127 + 32·127
     }
