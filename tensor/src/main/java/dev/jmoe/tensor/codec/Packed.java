@@ -8,8 +8,8 @@ import java.util.Arrays;
 
 /**
  * The packed layouts by weight type — {@link PackedQ40} (Q4_0), {@link PackedQ4K} (Q4_K), {@link PackedQ50} (Q5_0),
- * {@link PackedQ6K} (Q6_K), {@link PackedQ80} (Q8_0): which weights have one, their size, packing, and the products over them. All group rows
- * by {@link #ROWS}; groups of one weight are the same size.
+ * {@link PackedQ6K} (Q6_K), {@link PackedQ80} (Q8_0): which weights have one, their size, packing, and the products
+ * over them. All group rows by {@link #ROWS}; groups of one weight are the same size.
  */
 public final class Packed {
     private Packed() {}
@@ -21,9 +21,9 @@ public final class Packed {
 
     /**
      * Short lane (0..31) of a 512-bit vector that holds row {@code r} (and row r+32 in its high byte) in the layouts
-     * whose 16-bit sums widen to ints in place ({@link PackedQ4K}, {@link PackedQ80}): lane 2j holds row j, lane 2j+1 row 16+j, so the
-     * vector read as 16 ints has rows 0..15 in its low halves and 16..31 in its high ones, and a shift takes each out
-     * ({@code <<16 >>16}, {@code >>16}). {@code convertShape(S2I, …, 1)} does the same in more instructions, and C2
+     * whose 16-bit sums widen to ints in place ({@link PackedQ4K}, {@link PackedQ6K}, {@link PackedQ80}): lane 2j holds
+     * row j, lane 2j+1 row 16+j, so the vector read as 16 ints has rows 0..15 in its low halves and 16..31 in its high
+     * ones, and a shift takes each out ({@code <<16 >>16}, {@code >>16}). {@code convertShape(S2I, …, 1)} does the same in more instructions, and C2
      * compiles it to the Java fallback when the type profiles of the Vector API's shared conversion code are polluted.
      */
     static int lane(int r) {

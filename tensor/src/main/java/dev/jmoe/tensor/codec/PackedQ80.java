@@ -70,8 +70,8 @@ public final class PackedQ80 {
      * <p>A single token runs here too, as {@code tA = tB} (twice the integer work for one result). A one-token kernel
      * built the same way was faster when C2 compiled it well (26–35 t/s decoding deepseek-v3-L1-Q8_0), but in about
      * one run in three C2 compiled it after a prefill with its vectors boxed and decode fell to 1–8 t/s; this one
-     * never did (10 runs of prefill 128 + decode 32: 19.5–30.6 t/s, against 17.5–19.1 without packing). See
-     * dev/wip/README.md.
+     * never did (10 runs of prefill 128 + decode 32: 19.5–30.6 t/s, against 17.5–19.1 without packing). The README's
+     * eighth run lists what was tried on the one-token kernel.
      */
     static void group2(MemorySegment w, long go, int cols, Activations act, int tA, int tB, float[] y, int yoA, int yoB) {
         int nb = cols / 32, qa = tA * cols, qb = tB * cols, da = tA * nb, dbB = tB * nb;
