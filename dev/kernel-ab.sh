@@ -8,11 +8,5 @@
 set -euo pipefail
 [[ $# -ge 5 ]] || { sed -n 3,6p "$0" >&2; exit 2; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# a JDK >= 25 as ./jmoe finds one: JAVA_HOME, else Temurin 25 under /usr/lib/jvm, else java on the PATH
-JAVA=java
-for j in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} /usr/lib/jvm/temurin-2[5-9]*/bin/java; do
-  if [[ -x $j ]] && "$j" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then JAVA=$j; break; fi
-done
-# the launcher's flags (./jmoe), so the kernels compile as they do in the product
-exec "$JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmn64m -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0 \
-  --enable-native-access=ALL-UNNAMED "$ROOT/dev/KernelAB.java" "$@" 2> >(grep -v incubator >&2)
+# the launcher's JDK and flags (./jmoe java), so the kernels compile as they do in the product
+exec "$ROOT/jmoe" java "$ROOT/dev/KernelAB.java" "$@" 2> >(grep -v incubator >&2)

@@ -11,9 +11,5 @@ PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; rm -f "$LOG"' EXIT
 for _ in $(seq 600); do grep -q "listening on" "$LOG" && break; kill -0 $PID 2>/dev/null || { cat "$LOG"; exit 1; }; sleep 0.5; done
 head -1 "$LOG"
-# a JDK >= 25 as ./jmoe finds one: JAVA_HOME, else Temurin 25 under /usr/lib/jvm, else java on the PATH
-JAVA=java
-for j in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} /usr/lib/jvm/temurin-2[5-9]*/bin/java; do
-  if [[ -x $j ]] && "$j" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then JAVA=$j; break; fi
-done
-"$JAVA" "$ROOT/dev/ServeLoad.java" "http://127.0.0.1:$PORT" "$@"
+# the launcher's JDK (>= 25) runs the single-file client
+"$ROOT/jmoe" java "$ROOT/dev/ServeLoad.java" "http://127.0.0.1:$PORT" "$@" 2> >(grep -v incubator >&2)
