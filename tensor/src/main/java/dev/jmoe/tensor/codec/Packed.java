@@ -86,11 +86,14 @@ public final class Packed {
     /**
      * {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight {@code w}: rows {@code [r0, r1)} (whole groups),
      * tokens {@code [0, nTok)} of {@code act} (FAST order), {@code y[yOff + t*yStride + r]}. A group's 64 rows (73–258
-     * KB for DeepSeek's widths) stay in L2 while the tokens pass.
+     * KB for DeepSeek's widths) stay in L2 while the tokens pass; the K-quants' groups are read in first by
+     * {@link Prefetch}.
      */
     public static void rows(GgmlType type, MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
         long groupBytes = groupBytes(type, cols);
+        boolean prefetch = type == GgmlType.Q4_K || type == GgmlType.Q6_K; // see Prefetch
         for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
+            if (prefetch) Prefetch.lines(w, g * groupBytes, groupBytes);
             int t = 0;
             if (type == GgmlType.Q4_0) { // tokens in pairs: each weight vector taken apart once for two
                 for (; t + 2 <= nTok; t += 2) PackedQ40.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
