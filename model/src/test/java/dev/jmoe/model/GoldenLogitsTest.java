@@ -48,7 +48,7 @@ class GoldenLogitsTest {
     static final Map<String, Integer> FAST_TIGHT = Map.of("dsv2-tiny-Q8_0.gguf", 29, "dsv3-tiny-Q8_0.gguf", 24, "dsv3-tiny-Q4_0.gguf", 4,
             "dsv3-tiny-Q2_K.gguf", 4, "dsv3-tiny-Q6_K.gguf", 6, "dsv3-tiny-Q4_K_M.gguf", 10);
     /**
-     * The same with the Q4_0 / Q4_K / Q5_0 / Q6_K / Q8_0 weights packed ({@code Repack}, the default where it runs):
+     * The same with the Q2_K / Q4_0 / Q4_K / Q5_0 / Q6_K / Q8_0 weights packed ({@code Repack}, the default where it runs):
      * another float order of the same exact integer block sums. dsv3-tiny-Q4_0's first routing flip comes at row 2
      * instead of 4 (rows 0–1 within 3e-6 of llama.cpp, then a jump to 0.15), dsv3-tiny-Q4_K_M's at row 5 instead of 10
      * (rows 0–4 within 3e-6, then 0.26), dsv2-tiny-Q8_0's (27 MoE layers: the most chances of a near-tie) at row 2

@@ -5,15 +5,16 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Copies weights into a kernel's own layout at load ({@link Packed}: Q4_0, Q4_K, Q5_0, Q6_K, Q8_0), as llama.cpp's CPU
- * backend repacks Q4_0 and Q4_K for its x86 kernels (Q5_0 and Q6_K are the rest of a Q4_K_M file):
+ * Copies weights into a kernel's own layout at load ({@link Packed}: Q2_K, Q4_0, Q4_K, Q5_0, Q6_K, Q8_0), as llama.cpp's
+ * CPU backend repacks Q4_0 and Q4_K for its x86 kernels (Q5_0 and Q6_K are the rest of a Q4_K_M file, Q2_K the bulk of
+ * the 2-bit DeepSeek files):
  * the copy lives in anonymous memory, and the file mapping's pages it was read from are given back, so the process
  * holds the weights once.
  */
 public final class Repack {
     private Repack() {}
 
-    /** Whether {@code m} has a packed layout on this machine (Q4_0, Q4_K, Q5_0, Q6_K, Q8_0; whole groups of rows; the 512-bit kernels). */
+    /** Whether {@code m} has a packed layout on this machine (Q2_K, Q4_0, Q4_K, Q5_0, Q6_K, Q8_0; whole groups of rows; the 512-bit kernels). */
     public static boolean packable(Matrix m) {
         return Packed.ENABLED && m.packed() == null && Packed.packable(m.type(), m.rows(), m.cols());
     }
