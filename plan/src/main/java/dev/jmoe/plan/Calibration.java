@@ -65,14 +65,14 @@ public final class Calibration {
     }
 
     /**
-     * The types measured: those DeepSeek files are mostly made of (Q2_K and Q3_K: the 2- and 3-bit mixes), plus Q5_0,
+     * The types measured: those DeepSeek files are mostly made of (Q2_K and Q3_K: the 2- and 3-bit mixes; Q5_K: Q5_K_M), plus Q5_0,
      * which Q4_K_M files hold where a row does not fit 256-value blocks (Moonlight's 1408-column ffn_down). The planner
      * prices other types at the slowest measured quantized type's rates.
      */
     static final List<GgmlType> MATVEC_TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q5_0,
-            GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q3_K, GgmlType.Q2_K);
-    static final List<GgmlType> BATCH_TYPES = List.of(GgmlType.Q8_0, GgmlType.Q5_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q3_K,
-            GgmlType.Q2_K);
+            GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q2_K);
+    static final List<GgmlType> BATCH_TYPES = List.of(GgmlType.Q8_0, GgmlType.Q5_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K,
+            GgmlType.Q3_K, GgmlType.Q2_K);
 
     private static Map<String, Object> measureThreads(int threads, Path dir, long streamBytes, long weightBytes, long warmMillis) {
         Map<String, Object> out = new LinkedHashMap<>();

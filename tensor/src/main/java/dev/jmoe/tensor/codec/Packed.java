@@ -7,7 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * The packed layouts by weight type — {@link PackedQ2K} (Q2_K), {@link PackedQ3K} (Q3_K), {@link PackedQ40} (Q4_0), {@link PackedQ4K} (Q4_K), {@link PackedQ50} (Q5_0),
+ * The packed layouts by weight type — {@link PackedQ2K} (Q2_K), {@link PackedQ3K} (Q3_K), {@link PackedQ40} (Q4_0), {@link PackedQ4K} (Q4_K), {@link PackedQ5K} (Q5_K), {@link PackedQ50} (Q5_0),
  * {@link PackedQ6K} (Q6_K), {@link PackedQ80} (Q8_0): which weights have one, their size, packing, and the products
  * over them. All group rows by {@link #ROWS}; groups of one weight are the same size.
  */
@@ -36,9 +36,9 @@ public final class Packed {
         return (r < 32 ? 0 : 32) + lane(r);
     }
 
-    /** Whether weights of {@code type} have a packed layout (Q2_K, Q3_K, Q4_0, Q4_K, Q5_0, Q6_K, Q8_0). */
+    /** Whether weights of {@code type} have a packed layout (Q2_K, Q3_K, Q4_0, Q4_K, Q5_K, Q5_0, Q6_K, Q8_0). */
     public static boolean hasLayout(GgmlType type) {
-        return type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K
+        return type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K
                 || type == GgmlType.Q8_0;
     }
 
@@ -47,7 +47,7 @@ public final class Packed {
         return hasLayout(type) && rows > 0 && rows % ROWS == 0 && cols > 0 && cols % type.blockSize == 0;
     }
 
-    /** Bytes of the packed copy (unpacked scales make Q4_K's 2.8 % and Q3_K's 3.6 % larger than the rows; the others are equal). */
+    /** Bytes of the packed copy (unpacked scales make Q3_K's 3.6 %, Q4_K's 2.8 % and Q5_K's 2.3 % larger than the rows). */
     public static long bytes(GgmlType type, int rows, int cols) {
         return rows / ROWS * groupBytes(type, cols);
     }
@@ -58,6 +58,7 @@ public final class Packed {
             case Q3_K -> PackedQ3K.groupBytes(cols);
             case Q4_0 -> PackedQ40.groupBytes(cols);
             case Q4_K -> PackedQ4K.groupBytes(cols);
+            case Q5_K -> PackedQ5K.groupBytes(cols);
             case Q5_0 -> PackedQ50.groupBytes(cols);
             case Q6_K -> PackedQ6K.groupBytes(cols);
             case Q8_0 -> PackedQ80.groupBytes(cols);
@@ -78,6 +79,7 @@ public final class Packed {
                 case Q3_K -> PackedQ3K.packGroup(in, rowBytes, out);
                 case Q4_0 -> PackedQ40.packGroup(in, rowBytes, out);
                 case Q4_K -> PackedQ4K.packGroup(in, rowBytes, out);
+                case Q5_K -> PackedQ5K.packGroup(in, rowBytes, out);
                 case Q5_0 -> PackedQ50.packGroup(in, rowBytes, out);
                 case Q6_K -> PackedQ6K.packGroup(in, rowBytes, out);
                 case Q8_0 -> PackedQ80.packGroup(in, rowBytes, out);
@@ -95,7 +97,8 @@ public final class Packed {
      */
     public static void rows(GgmlType type, MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
         long groupBytes = groupBytes(type, cols);
-        boolean prefetch = type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q6_K; // see Prefetch
+        boolean prefetch = type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q5_K
+                || type == GgmlType.Q6_K; // see Prefetch
         for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
             if (prefetch) Prefetch.lines(w, g * groupBytes, groupBytes);
             int t = 0;
@@ -111,6 +114,7 @@ public final class Packed {
                     case Q3_K -> PackedQ3K.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q4_0 -> PackedQ40.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q4_K -> PackedQ4K.group(w, g * groupBytes, cols, act, t, y, yo);
+                    case Q5_K -> PackedQ5K.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q5_0 -> PackedQ50.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q6_K -> PackedQ6K.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q8_0 -> PackedQ80.group2(w, g * groupBytes, cols, act, t, t, y, yo, yo); // see PackedQ80.group2
