@@ -70,13 +70,16 @@ public final class PackedQ2K {
         return (long) (cols / 256) * GROUP_BLOCK;
     }
 
+    /** Each thread's 16-bit sums of one quarter of a super-block (8 × 32 shorts). */
+    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[256]);
+
     /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
     static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo);
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, SUMS.get());
     }
 
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
@@ -102,53 +105,37 @@ public final class PackedQ2K {
                     hi2 = hi2.add(v12.and((short) 0x3).mul(x2));
                     hi3 = hi3.add(v12.and((short) 0xC).mul(x3));
                 }
-                // j's sub-block is 8h + 2j + k = s + 2j
+                // j's sub-block is 8h + 2j + k = s + 2j; its scales for the 64 rows are 128 bytes after j − 1's. The
+                // sums go through memory so that the epilogue can be one loop over j: written out four times it made
+                // the method too large for C1's profiling tier, and a kernel that C1 cannot profile is never handed to
+                // C2 once C1's quick tier has it (seen here: Q2_K matvec stuck at 0.1 GB/s)
+                lo0.intoArray(sums, 0);
+                lo1.intoArray(sums, 32);
+                lo2.intoArray(sums, 64);
+                lo3.intoArray(sums, 96);
+                hi0.intoArray(sums, 128);
+                hi1.intoArray(sums, 160);
+                hi2.intoArray(sums, 192);
+                hi3.intoArray(sums, 224);
                 int s = 8 * (hk >> 1) + (hk & 1);
-                long sc = o + 256 + 64L * s; // j advances by 2 sub-blocks: 128 bytes
-                int X0 = bsums[bs + s], X1 = bsums[bs + s + 2], X2 = bsums[bs + s + 4], X3 = bsums[bs + s + 6];
-                // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
-                IntVector l0 = lo0.reinterpretAsInts(), l1 = lo1.reinterpretAsInts(), l2 = lo2.reinterpretAsInts(), l3 = lo3.reinterpretAsInts();
-                IntVector h0 = hi0.reinterpretAsInts(), h1 = hi1.reinterpretAsInts(), h2 = hi2.reinterpretAsInts(), h3 = hi3.reinterpretAsInts();
-                IntVector c0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector c1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 128, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector c2 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 256, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector c3 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 384, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                s0 = s0.add(l0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c0.and(15).lanewise(VectorOperators.LSHL, 2)))
-                        .add(l1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c1.and(15)))
-                        .add(l2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c2.and(15).lanewise(VectorOperators.LSHL, 2)))
-                        .add(l3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c3.and(15)));
-                m0 = m0.add(c0.lanewise(VectorOperators.LSHR, 4).mul(X0)).add(c1.lanewise(VectorOperators.LSHR, 4).mul(X1))
-                        .add(c2.lanewise(VectorOperators.LSHR, 4).mul(X2)).add(c3.lanewise(VectorOperators.LSHR, 4).mul(X3));
-                c0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 144, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c2 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 272, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c3 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 400, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                s1 = s1.add(l0.lanewise(VectorOperators.ASHR, 16).mul(c0.and(15).lanewise(VectorOperators.LSHL, 2)))
-                        .add(l1.lanewise(VectorOperators.ASHR, 16).mul(c1.and(15)))
-                        .add(l2.lanewise(VectorOperators.ASHR, 16).mul(c2.and(15).lanewise(VectorOperators.LSHL, 2)))
-                        .add(l3.lanewise(VectorOperators.ASHR, 16).mul(c3.and(15)));
-                m1 = m1.add(c0.lanewise(VectorOperators.LSHR, 4).mul(X0)).add(c1.lanewise(VectorOperators.LSHR, 4).mul(X1))
-                        .add(c2.lanewise(VectorOperators.LSHR, 4).mul(X2)).add(c3.lanewise(VectorOperators.LSHR, 4).mul(X3));
-                c0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 160, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c2 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 288, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c3 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 416, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                s2 = s2.add(h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c0.and(15).lanewise(VectorOperators.LSHL, 2)))
-                        .add(h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c1.and(15)))
-                        .add(h2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c2.and(15).lanewise(VectorOperators.LSHL, 2)))
-                        .add(h3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c3.and(15)));
-                m2 = m2.add(c0.lanewise(VectorOperators.LSHR, 4).mul(X0)).add(c1.lanewise(VectorOperators.LSHR, 4).mul(X1))
-                        .add(c2.lanewise(VectorOperators.LSHR, 4).mul(X2)).add(c3.lanewise(VectorOperators.LSHR, 4).mul(X3));
-                c0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 176, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c2 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 304, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                c3 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 432, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                s3 = s3.add(h0.lanewise(VectorOperators.ASHR, 16).mul(c0.and(15).lanewise(VectorOperators.LSHL, 2)))
-                        .add(h1.lanewise(VectorOperators.ASHR, 16).mul(c1.and(15)))
-                        .add(h2.lanewise(VectorOperators.ASHR, 16).mul(c2.and(15).lanewise(VectorOperators.LSHL, 2)))
-                        .add(h3.lanewise(VectorOperators.ASHR, 16).mul(c3.and(15)));
-                m3 = m3.add(c0.lanewise(VectorOperators.LSHR, 4).mul(X0)).add(c1.lanewise(VectorOperators.LSHR, 4).mul(X1))
-                        .add(c2.lanewise(VectorOperators.LSHR, 4).mul(X2)).add(c3.lanewise(VectorOperators.LSHR, 4).mul(X3));
+                for (int j = 0; j < 4; j++) {
+                    long sc = o + 256 + 64L * (s + 2 * j);
+                    int x = bsums[bs + s + 2 * j], up = (j & 1) == 0 ? 2 : 0; // the even j's sums are 1×: their scales 4×
+                    // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
+                    IntVector l = ShortVector.fromArray(S, sums, 32 * j).reinterpretAsInts(), h = ShortVector.fromArray(S, sums, 128 + 32 * j).reinterpretAsInts();
+                    IntVector c = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    s0 = s0.add(l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c.and(15).lanewise(VectorOperators.LSHL, up)));
+                    m0 = m0.add(c.lanewise(VectorOperators.LSHR, 4).mul(x));
+                    c = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    s1 = s1.add(l.lanewise(VectorOperators.ASHR, 16).mul(c.and(15).lanewise(VectorOperators.LSHL, up)));
+                    m1 = m1.add(c.lanewise(VectorOperators.LSHR, 4).mul(x));
+                    c = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    s2 = s2.add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(c.and(15).lanewise(VectorOperators.LSHL, up)));
+                    m2 = m2.add(c.lanewise(VectorOperators.LSHR, 4).mul(x));
+                    c = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    s3 = s3.add(h.lanewise(VectorOperators.ASHR, 16).mul(c.and(15).lanewise(VectorOperators.LSHL, up)));
+                    m3 = m3.add(c.lanewise(VectorOperators.LSHR, 4).mul(x));
+                }
             }
             // d and dmin f16 → f32 from the int view (sign and the 15 low bits moved to their float places, times
             // 2^112; d also times ¼ for the 4× sums): rows 0..15 from the low halves, 16..31 from the high ones.

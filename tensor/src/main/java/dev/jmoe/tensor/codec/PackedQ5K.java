@@ -82,14 +82,17 @@ public final class PackedQ5K {
         return (long) (cols / 256) * GROUP_BLOCK;
     }
 
+    /** Each thread's 16-bit sums of one half sub-block pair (4 × 32 shorts). */
+    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[128]);
+
     /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
     static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo);
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, SUMS.get());
     }
 
     /** One group of 64 rows against one token: quants {@code q[qo..]}, super-block scales and sums from block {@code db}. */
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
@@ -97,7 +100,7 @@ public final class PackedQ5K {
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ_j sc_j·Σ q·x
             IntVector m0 = s0, m1 = s0, m2 = s0, m3 = s0;                 // Σ_j m_j·X_j
             for (int c = 0; c < 4; c++) {
-                long sc0 = o + 256 + 64L * (2 * c), sc1 = sc0 + 64;
+                long sc0 = o + 256 + 64L * (2 * c);
                 for (int hf = 0; hf < 2; hf++) { // values 64c + 16hf + i (sub-block 2c) and + 32 (2c+1), i = 0..15
                     ShortVector lo0 = ShortVector.zero(S), hi0 = lo0, lo1 = lo0, hi1 = lo0; // sub-block 2c (0), 2c+1 (1): rows 0..31, 32..63
                     int xc = xo + 64 * c + 16 * hf;
@@ -116,31 +119,34 @@ public final class PackedQ5K {
                             hi1 = hi1.add(qb.lanewise(VectorOperators.LSHR, 8).mul(x1));
                         }
                     }
-                    // Σ q·x = (Σ (q−16)·x) + 16·X over these 16 values: the first part in 16 bits, the second in 32
-                    int xs0 = bsums[bs + 4 * c + hf], xs1 = bsums[bs + 4 * c + 2 + hf];
-                    ShortVector k0 = ShortVector.broadcast(S, (short) (16 * xs0)), k1 = ShortVector.broadcast(S, (short) (16 * xs1));
-                    lo0 = lo0.sub(k0);
-                    hi0 = hi0.sub(k0);
-                    lo1 = lo1.sub(k1);
-                    hi1 = hi1.sub(k1);
-                    // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
-                    IntVector l0 = lo0.reinterpretAsInts(), h0 = hi0.reinterpretAsInts(), l1 = lo1.reinterpretAsInts(), h1 = hi1.reinterpretAsInts();
-                    s0 = s0.add(l0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                    s1 = s1.add(l0.lanewise(VectorOperators.ASHR, 16).add(16 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                    s2 = s2.add(h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                    s3 = s3.add(h0.lanewise(VectorOperators.ASHR, 16).add(16 * xs0).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc0 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                    s0 = s0.add(l1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                    s1 = s1.add(l1.lanewise(VectorOperators.ASHR, 16).add(16 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                    s2 = s2.add(h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                    s3 = s3.add(h1.lanewise(VectorOperators.ASHR, 16).add(16 * xs1).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc1 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                    // Σ q·x = (Σ (q−16)·x) + 16·X over these 16 values: the first part in 16 bits, the second in 32. The
+                    // sums go through memory so that the rest is one loop over the two sub-blocks (see PackedQ2K: C1's
+                    // limits)
+                    lo0.intoArray(sums, 0);
+                    hi0.intoArray(sums, 32);
+                    lo1.intoArray(sums, 64);
+                    hi1.intoArray(sums, 96);
+                    for (int u = 0; u < 2; u++) { // sub-block 2c + u
+                        int xs = bsums[bs + 4 * c + 2 * u + hf];
+                        long sc = sc0 + 64 * u;
+                        ShortVector k = ShortVector.broadcast(S, (short) (16 * xs));
+                        // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
+                        IntVector l = ShortVector.fromArray(S, sums, 64 * u).sub(k).reinterpretAsInts(), h = ShortVector.fromArray(S, sums, 64 * u + 32).sub(k).reinterpretAsInts();
+                        s0 = s0.add(l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * xs).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                        s1 = s1.add(l.lanewise(VectorOperators.ASHR, 16).add(16 * xs).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                        s2 = s2.add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * xs).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                        s3 = s3.add(h.lanewise(VectorOperators.ASHR, 16).add(16 * xs).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                    }
                 }
                 // m_j·X_j over the sub-blocks' 32 values
-                int xs0 = bsums[bs + 4 * c] + bsums[bs + 4 * c + 1], xs1 = bsums[bs + 4 * c + 2] + bsums[bs + 4 * c + 3];
-                long mn0 = sc0 + 512, mn1 = sc1 + 512;
-                m0 = m0.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs0)).add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn1, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs1));
-                m1 = m1.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn0 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs0)).add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn1 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs1));
-                m2 = m2.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn0 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs0)).add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn1 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs1));
-                m3 = m3.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn0 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs0)).add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn1 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs1));
+                for (int u = 0; u < 2; u++) {
+                    int xs = bsums[bs + 4 * c + 2 * u] + bsums[bs + 4 * c + 2 * u + 1];
+                    long mn = sc0 + 512 + 64 * u;
+                    m0 = m0.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs));
+                    m1 = m1.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs));
+                    m2 = m2.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs));
+                    m3 = m3.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs));
+                }
             }
             // d and dmin f16 → f32 as PackedQ4K
             IntVector dh0 = IntVector.fromMemorySegment(I, w, o, LE), dh1 = IntVector.fromMemorySegment(I, w, o + 64, LE);
