@@ -267,15 +267,31 @@ public final class LegacyVector {
         return sum;
     }
 
+    /**
+     * The preferred species' F16 dot, {@link #halfToFloat} written out with constant species: through the helpers, in a
+     * JVM whose Q4_0 kernels had run first, C2 compiled {@link #loadF16} on its own (an uncommon trap), its species no
+     * longer constant, and F16 matvec fell to 0.8 GB/s.
+     */
     public static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
-        VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
-        FloatVector a0 = FloatVector.zero(s);
-        FloatVector a1 = FloatVector.zero(s); // two chains: one FMA chain's latency bounds the loop
+        int len = FH.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(FH);
+        FloatVector a1 = FloatVector.zero(FH); // two chains: one FMA chain's latency bounds the loop
         for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
-            a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
-            a1 = loadF16(is, ss, w, off + 2L * (i + len)).fma(FloatVector.fromArray(s, x, xo + i + len), a1);
+            IntVector v0 = (IntVector) ShortVector.fromMemorySegment(SP, w, off + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+            IntVector v1 = (IntVector) ShortVector.fromMemorySegment(SP, w, off + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f0 = v0.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector f1 = v1.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f0 = f0.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v0.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            f1 = f1.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v1.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            a0 = f0.fma(FloatVector.fromArray(FH, x, xo + i), a0);
+            a1 = f1.fma(FloatVector.fromArray(FH, x, xo + i + len), a1);
         }
-        for (int bound = n - len; i <= bound; i += len) a0 = loadF16(is, ss, w, off + 2L * i).fma(FloatVector.fromArray(s, x, xo + i), a0);
+        for (int bound = n - len; i <= bound; i += len) {
+            IntVector v0 = (IntVector) ShortVector.fromMemorySegment(SP, w, off + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f0 = v0.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f0 = f0.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v0.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            a0 = f0.fma(FloatVector.fromArray(FH, x, xo + i), a0);
+        }
         float sum = hsum(a0.add(a1));
         for (; i < n; i++) sum = Math.fma(Float.float16ToFloat(w.get(Layouts.LE_SHORT, off + 2L * i)), x[xo + i], sum);
         return sum;
