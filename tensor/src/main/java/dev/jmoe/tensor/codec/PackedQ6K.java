@@ -78,10 +78,13 @@ public final class PackedQ6K {
     /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
     static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yo);
+        group(w, go, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yo, SUMS.get());
     }
 
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] sum8, int db, float[] y, int yo) {
+    /** Each thread's 16-bit sums of one window (8 × 32 shorts). */
+    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[256]);
+
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] sum8, int db, float[] y, int yo, short[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
@@ -109,32 +112,27 @@ public final class PackedQ6K {
                         hi2 = hi2.add(u1.lanewise(VectorOperators.LSHR, 4).or(u3.and((short) 0x30)).mul(x2));
                         hi3 = hi3.add(u2.lanewise(VectorOperators.LSHR, 4).or(u3.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).mul(x3));
                     }
-                    // minus 32·Σx over each run of 8 values; sub-block j = 8h + win/2 + 2p
+                    // minus 32·Σx over each run of 8 values; sub-block j = 8h + win/2 + 2p. The sums go through memory so
+                    // that the rest is one loop over p (see PackedQ2K: written out, the method neared C1's limits)
+                    lo0.intoArray(sums, 0);
+                    lo1.intoArray(sums, 32);
+                    lo2.intoArray(sums, 64);
+                    lo3.intoArray(sums, 96);
+                    hi0.intoArray(sums, 128);
+                    hi1.intoArray(sums, 160);
+                    hi2.intoArray(sums, 192);
+                    hi3.intoArray(sums, 224);
                     int e = sb + 16 * h + win; // run of values 128h + 32p + 8win: index (128h + 32p + 8win) / 8
-                    ShortVector c0 = ShortVector.broadcast(S, sum8[e]), c1 = ShortVector.broadcast(S, sum8[e + 4]);
-                    ShortVector c2 = ShortVector.broadcast(S, sum8[e + 8]), c3 = ShortVector.broadcast(S, sum8[e + 12]);
-                    lo0 = lo0.sub(c0); hi0 = hi0.sub(c0);
-                    lo1 = lo1.sub(c1); hi1 = hi1.sub(c1);
-                    lo2 = lo2.sub(c2); hi2 = hi2.sub(c2);
-                    lo3 = lo3.sub(c3); hi3 = hi3.sub(c3);
-                    // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
-                    long sc = o + 128 + 64L * (8 * h + win / 2);
-                    s0 = s0.add(lo0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(lo1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 128, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(lo2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 256, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(lo3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 384, LE).convertShape(VectorOperators.B2I, I, 0)));
-                    s1 = s1.add(lo0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(lo1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 144, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(lo2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 272, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(lo3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 400, LE).convertShape(VectorOperators.B2I, I, 0)));
-                    s2 = s2.add(hi0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(hi1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 160, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(hi2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 288, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(hi3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 416, LE).convertShape(VectorOperators.B2I, I, 0)));
-                    s3 = s3.add(hi0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(hi1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 176, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(hi2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 304, LE).convertShape(VectorOperators.B2I, I, 0)))
-                            .add(hi3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 432, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    for (int p = 0; p < 4; p++) {
+                        ShortVector c = ShortVector.broadcast(S, sum8[e + 4 * p]);
+                        // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
+                        IntVector l = ShortVector.fromArray(S, sums, 32 * p).sub(c).reinterpretAsInts(), u = ShortVector.fromArray(S, sums, 128 + 32 * p).sub(c).reinterpretAsInts();
+                        long sc = o + 128 + 64L * (8 * h + win / 2 + 2 * p);
+                        s0 = s0.add(l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.B2I, I, 0)));
+                        s1 = s1.add(l.lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.B2I, I, 0)));
+                        s2 = s2.add(u.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0)));
+                        s3 = s3.add(u.lanewise(VectorOperators.ASHR, 16).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.B2I, I, 0)));
+                    }
                 }
             }
             // d f16 → f32 from the int view (sign and the 15 low bits moved to their float places, times 2^112): rows
