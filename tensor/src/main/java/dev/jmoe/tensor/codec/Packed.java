@@ -7,9 +7,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * The packed layouts by weight type — {@link PackedQ2K} (Q2_K), {@link PackedQ3K} (Q3_K), {@link PackedQ40} (Q4_0), {@link PackedQ4K} (Q4_K), {@link PackedQ5K} (Q5_K), {@link PackedQ50} (Q5_0),
- * {@link PackedQ6K} (Q6_K), {@link PackedQ80} (Q8_0): which weights have one, their size, packing, and the products
- * over them. All group rows by {@link #ROWS}; groups of one weight are the same size.
+ * The packed layouts by weight type — {@link PackedQ2K} (Q2_K), {@link PackedQ3K} (Q3_K), {@link PackedQ40} (Q4_0),
+ * {@link PackedQ4K} (Q4_K), {@link PackedQ5K} (Q5_K), {@link PackedQ50} (Q5_0), {@link PackedQ6K} (Q6_K),
+ * {@link PackedQ80} (Q8_0): which weights have one, their size, packing, and the products over them. All group rows by {@link #ROWS}; groups of one weight are the same size.
  */
 public final class Packed {
     private Packed() {}
@@ -38,8 +38,8 @@ public final class Packed {
 
     /** Whether weights of {@code type} have a packed layout (Q2_K, Q3_K, Q4_0, Q4_K, Q5_K, Q5_0, Q6_K, Q8_0). */
     public static boolean hasLayout(GgmlType type) {
-        return type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K
-                || type == GgmlType.Q8_0;
+        return type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_0 || type == GgmlType.Q4_K
+                || type == GgmlType.Q5_K || type == GgmlType.Q5_0 || type == GgmlType.Q6_K || type == GgmlType.Q8_0;
     }
 
     /** Whether a {@code rows × cols} weight of {@code type} can be packed (on any machine): whole groups, whole blocks. */

@@ -11,11 +11,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Java has no prefetch instruction, and this is the nearest thing.
  *
  * <p>Why: a core keeps only as many cache misses in flight as its out-of-order window holds loads. The packed K-quant
- * kernels (Q2_K, Q4_K, Q6_K) spend 20–40 vector instructions on each 64-byte line, so the window holds ~20 lines and a thread reads
- * about 10 GB/s from DRAM, though the same kernel runs 24–28 GB/s over data in cache (eighth run). This loop spends
+ * kernels (Q2_K … Q6_K) spend 20–40 vector instructions on each 64-byte line, so the window holds ~20 lines and a
+ * thread reads about 10 GB/s from DRAM, though the Q4_K kernel runs 23–28 GB/s over data in cache. This loop spends
  * two instructions a line, so its window holds a few hundred misses and the memory streams; the kernel then reads the
- * group from L2. Measured (`dev/kernel-ab.sh`, 2 threads, 256 MB): Q4_K 1.33–1.69×, Q6_K 1.70–2.08×, Q2_K 1.83×. The Q4_0, Q5_0
- * and Q8_0 kernels already stream at the machine's bandwidth; for them this pass only adds time (0.5–0.7×).
+ * group from L2. Measured (`dev/kernel-ab.sh`, 2 threads, 256 MB): Q4_K 1.33–1.69×, Q6_K 1.70–2.08×, Q2_K 1.83×. The
+ * Q4_0, Q5_0 and Q8_0 kernels already stream at the machine's bandwidth; for them this pass only adds time
+ * (0.5–0.7×), and so it does for the float types' row kernels (0.75–0.93×).
  */
 final class Prefetch {
     private Prefetch() {}
