@@ -27,8 +27,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   [1152 + 192m, +192)   m = 0..31: qs[2m], qs[2m+1] and their high bits, 64 bytes each; byte 2k = row r's with
  *                         {@link Packed#lane}(r) = k, byte 2k+1 = row r+32's
  * </pre>
- * A high-bits byte holds value j's bit of qs[2m] at bit 2 + j + 2(j & 2) … that is bits 2, 3, 6, 7 for j = 0..3, and
- * qs[2m+1]'s at bits 0, 1, 4, 5: masked with {@code 0x44} (after a shift) they land on bits 2 and 6, the third bits of
+ * A high-bits byte holds value j's bit of qs[2m] at bit 2 + (j & 1) + 4(j >> 1), that is bits 2, 3, 6, 7 for
+ * j = 0..3, and qs[2m+1]'s at bits 0, 1, 4, 5: masked with {@code 0x44} (after a shift) they land on bits 2 and 6, the third bits of
  * the 2-bit fields j = 0, 2 of a qs byte (or, shifted by 2, of j = 1, 3), so {@code u} takes one OR. A sub-block's
  * 16-bit sum {@code Σ u·x} lies within ±16·7·128 = 14336 and {@code − 4·X} keeps it within ±8192: exact. A row's value
  * is the same for any thread count, row range or batch size (FAST order: within float rounding of ggml's).
