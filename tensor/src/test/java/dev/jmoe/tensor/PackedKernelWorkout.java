@@ -21,24 +21,10 @@ public final class PackedKernelWorkout {
             MatVec mv = new MatVec(pool);
             for (GgmlType t : GgmlType.values()) {
                 if (!Packed.hasLayout(t)) continue;
-                Matrix p = Repack.pack(weight(t, cols), arena, pool);
+                Matrix p = Repack.pack(RepackTest.randomPackable(t, 1, RepackTest.ROWS, cols), arena, pool);
                 for (int i = 0; i < calls; i++) mv.matvec(p, x, y);
                 System.out.println("worked " + t);
             }
         }
-    }
-
-    private static Matrix weight(GgmlType t, int cols) {
-        return switch (t) {
-            case Q2_K -> RepackTest.q2k(1, RepackTest.ROWS, cols);
-            case Q3_K -> RepackTest.q3k(1, RepackTest.ROWS, cols);
-            case Q4_0 -> RepackTest.q40(1, RepackTest.ROWS, cols);
-            case Q4_K -> RepackTest.q4k(1, RepackTest.ROWS, cols);
-            case Q5_K -> RepackTest.q5k(1, RepackTest.ROWS, cols);
-            case Q5_0 -> RepackTest.q50(1, RepackTest.ROWS, cols);
-            case Q6_K -> RepackTest.q6k(1, RepackTest.ROWS, cols);
-            case Q8_0 -> RepackTest.q80(1, RepackTest.ROWS, cols);
-            default -> throw new IllegalArgumentException(t + " has no packed layout");
-        };
     }
 }

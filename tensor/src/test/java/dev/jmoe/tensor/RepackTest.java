@@ -156,6 +156,21 @@ class RepackTest {
         return new Matrix("w", GgmlType.Q8_0, Codecs.of(GgmlType.Q8_0), MemorySegment.ofArray(b), cols, rows);
     }
 
+    /** A random {@code rows × cols} weight of a type with a packed layout, its scales finite ({@link #randomBlocks}). */
+    static Matrix randomPackable(GgmlType type, long seed, int rows, int cols) {
+        return switch (type) {
+            case Q2_K -> q2k(seed, rows, cols);
+            case Q3_K -> q3k(seed, rows, cols);
+            case Q4_0 -> q40(seed, rows, cols);
+            case Q4_K -> q4k(seed, rows, cols);
+            case Q5_K -> q5k(seed, rows, cols);
+            case Q5_0 -> q50(seed, rows, cols);
+            case Q6_K -> q6k(seed, rows, cols);
+            case Q8_0 -> q80(seed, rows, cols);
+            default -> throw new IllegalArgumentException(type + " has no packed layout");
+        };
+    }
+
     /**
      * Q2_K, Q3_K, Q4_K, Q5_K, Q5_0, Q6_K and Q8_0: the packed products against the codec's scalar dequantization times the activation quants (in
      * double), within float rounding of the sum of the terms' magnitudes; batches equal single tokens bit for bit; a
@@ -168,15 +183,7 @@ class RepackTest {
             "Q8_0,32,1,1", "Q8_0,1408,1,2", "Q8_0,96,3,2", "Q8_0,7168,5,2"})
     void packedTypesMatchTheScalarReference(GgmlType type, int cols, int nTok, int threads) {
         assumeTrue(Packed.ENABLED, "no 512-bit integer kernels here");
-        Matrix m = switch (type) {
-            case Q2_K -> q2k(cols, ROWS, cols);
-            case Q3_K -> q3k(cols, ROWS, cols);
-            case Q4_K -> q4k(cols, ROWS, cols);
-            case Q5_K -> q5k(cols, ROWS, cols);
-            case Q6_K -> q6k(cols, ROWS, cols);
-            case Q8_0 -> q80(cols, ROWS, cols);
-            default -> q50(cols, ROWS, cols);
-        };
+        Matrix m = randomPackable(type, cols, ROWS, cols);
         float[] w = new float[cols];
         assertPackedProducts(m, nTok, threads, cols + 9, (mm, r, act, t) -> {
             mm.codec().dequantizeReference(mm.data(), mm.rowOffset(r), w, 0, cols);

@@ -90,6 +90,12 @@ public final class Packed {
     }
 
     /**
+     * Each thread's scratch for the 16-bit sums of the kernels whose epilogue reads them back from memory (Q2_K, Q5_K,
+     * Q6_K: see {@link PackedQ2K}), taken once per call of {@link #rows}.
+     */
+    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[256]);
+
+    /**
      * {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight {@code w}: rows {@code [r0, r1)} (whole groups),
      * tokens {@code [0, nTok)} of {@code act} (FAST order), {@code y[yOff + t*yStride + r]}. A group's 64 rows (73–258
      * KB for DeepSeek's widths) stay in L2 while the tokens pass; the K-quants' groups are read in first by
@@ -99,6 +105,7 @@ public final class Packed {
         long groupBytes = groupBytes(type, cols);
         boolean prefetch = type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q5_K
                 || type == GgmlType.Q6_K; // see Prefetch
+        short[] sums = SUMS.get();
         for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
             if (prefetch) Prefetch.lines(w, g * groupBytes, groupBytes);
             int t = 0;
@@ -110,13 +117,13 @@ public final class Packed {
             for (; t < nTok; t++) {
                 int yo = yOff + t * yStride + g * ROWS;
                 switch (type) {
-                    case Q2_K -> PackedQ2K.group(w, g * groupBytes, cols, act, t, y, yo);
+                    case Q2_K -> PackedQ2K.group(w, g * groupBytes, cols, act, t, y, yo, sums);
                     case Q3_K -> PackedQ3K.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q4_0 -> PackedQ40.group(w, g * groupBytes, cols, act, t, y, yo);
                     case Q4_K -> PackedQ4K.group(w, g * groupBytes, cols, act, t, y, yo);
-                    case Q5_K -> PackedQ5K.group(w, g * groupBytes, cols, act, t, y, yo);
+                    case Q5_K -> PackedQ5K.group(w, g * groupBytes, cols, act, t, y, yo, sums);
                     case Q5_0 -> PackedQ50.group(w, g * groupBytes, cols, act, t, y, yo);
-                    case Q6_K -> PackedQ6K.group(w, g * groupBytes, cols, act, t, y, yo);
+                    case Q6_K -> PackedQ6K.group(w, g * groupBytes, cols, act, t, y, yo, sums);
                     case Q8_0 -> PackedQ80.group2(w, g * groupBytes, cols, act, t, t, y, yo, yo); // see PackedQ80.group2
                     default -> throw new IllegalArgumentException(type + " has no packed layout");
                 }

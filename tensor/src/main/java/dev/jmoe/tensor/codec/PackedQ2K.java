@@ -70,13 +70,14 @@ public final class PackedQ2K {
         return (long) (cols / 256) * GROUP_BLOCK;
     }
 
-    /** Each thread's 16-bit sums of one quarter of a super-block (8 × 32 shorts). */
-    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[256]);
 
-    /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
+    /**
+     * Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)};
+     * {@code sums}: the calling thread's scratch of 256 shorts ({@link Packed#rows}).
+     */
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, SUMS.get());
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, sums);
     }
 
     private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] sums) {

@@ -82,13 +82,14 @@ public final class PackedQ5K {
         return (long) (cols / 256) * GROUP_BLOCK;
     }
 
-    /** Each thread's 16-bit sums of one half sub-block pair (4 × 32 shorts). */
-    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[128]);
 
-    /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
+    /**
+     * Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)};
+     * {@code sums}: the calling thread's scratch of 256 shorts ({@link Packed#rows}).
+     */
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, SUMS.get());
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, sums);
     }
 
     /** One group of 64 rows against one token: quants {@code q[qo..]}, super-block scales and sums from block {@code db}. */

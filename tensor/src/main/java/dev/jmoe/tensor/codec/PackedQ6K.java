@@ -75,14 +75,15 @@ public final class PackedQ6K {
         return (long) (cols / 256) * GROUP_BLOCK;
     }
 
-    /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
+    /**
+     * Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)};
+     * {@code sums}: the calling thread's scratch of 256 shorts ({@link Packed#rows}).
+     */
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yo, SUMS.get());
+        group(w, go, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yo, sums);
     }
 
-    /** Each thread's 16-bit sums of one window (8 × 32 shorts). */
-    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[256]);
 
     private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] sum8, int db, float[] y, int yo, short[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
