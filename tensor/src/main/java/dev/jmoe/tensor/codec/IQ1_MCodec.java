@@ -73,9 +73,14 @@ public final class IQ1_MCodec implements Codec {
         }
     }
 
-    /** As ggml_vec_dot_iq1_m_q8_K_generic: d_w·d_x·(Σ ls·grid·q8 + δ·Σ ls·±Σq8). */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (IqVector.ENABLED) return IqGridDots.dotIq1M(w, offset, x, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
+    /** As ggml_vec_dot_iq1_m_q8_K_generic: d_w·d_x·(Σ ls·grid·q8 + δ·Σ ls·±Σq8). */
+    float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ1S_GRID;
         byte[] q8 = x.q;
         float sumf = 0;

@@ -50,7 +50,7 @@ public final class IQ1_SCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqVector.dotIq1S(w, offset, x, xStart, n);
+        if (IqVector.ENABLED) return IqGridDots.dotIq1S(w, offset, x, xStart, n);
         return dotReference(w, offset, x, xStart, n);
     }
 

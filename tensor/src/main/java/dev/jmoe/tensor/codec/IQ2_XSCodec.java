@@ -53,9 +53,14 @@ public final class IQ2_XSCodec implements Codec {
         }
     }
 
-    /** As ggml_vec_dot_iq2_xs_q8_K_generic. */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        if (IqVector.ENABLED) return IqGridDots.dotIq2Xs(w, offset, x, xStart, n);
+        return dotReference(w, offset, x, xStart, n);
+    }
+
+    /** As ggml_vec_dot_iq2_xs_q8_K_generic. */
+    float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ2XS_GRID, ksigns = IqTables.KSIGNS_IQ2XS;
         byte[] q8 = x.q;
         float sumf = 0;

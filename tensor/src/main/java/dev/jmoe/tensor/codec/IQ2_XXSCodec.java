@@ -53,7 +53,7 @@ public final class IQ2_XXSCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqVector.dotIq2Xxs(w, offset, x, xStart, n);
+        if (IqVector.ENABLED) return IqGridDots.dotIq2Xxs(w, offset, x, xStart, n);
         return dotReference(w, offset, x, xStart, n);
     }
 

@@ -58,7 +58,7 @@ public final class IQ3_SCodec implements Codec {
     /** As ggml_vec_dot_iq3_s_q8_K_generic. */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqVector.dotIq3S(w, offset, x, xStart, n);
+        if (IqVector.ENABLED) return IqGridDots.dotIq3S(w, offset, x, xStart, n);
         return dotReference(w, offset, x, xStart, n);
     }
 

@@ -52,7 +52,7 @@ public final class IQ3_XXSCodec implements Codec {
 
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqVector.dotIq3Xxs(w, offset, x, xStart, n);
+        if (IqVector.ENABLED) return IqGridDots.dotIq3Xxs(w, offset, x, xStart, n);
         return dotReference(w, offset, x, xStart, n);
     }
 

@@ -58,11 +58,13 @@ class IqCodecPropertiesTest {
     record FastPath(GgmlType type, Dot vector, Dot scalar) {}
 
     static final FastPath[] FAST = {
-            new FastPath(GgmlType.IQ2_XXS, IqVector::dotIq2Xxs, new IQ2_XXSCodec()::dotReference),
-            new FastPath(GgmlType.IQ2_S, IqVector::dotIq2S, new IQ2_SCodec()::dotReference),
-            new FastPath(GgmlType.IQ3_XXS, IqVector::dotIq3Xxs, new IQ3_XXSCodec()::dotReference),
-            new FastPath(GgmlType.IQ3_S, IqVector::dotIq3S, new IQ3_SCodec()::dotReference),
-            new FastPath(GgmlType.IQ1_S, IqVector::dotIq1S, new IQ1_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_XXS, IqGridDots::dotIq2Xxs, new IQ2_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_XS, IqGridDots::dotIq2Xs, new IQ2_XSCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_S, IqGridDots::dotIq2S, new IQ2_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_XXS, IqGridDots::dotIq3Xxs, new IQ3_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_S, IqGridDots::dotIq3S, new IQ3_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ1_S, IqGridDots::dotIq1S, new IQ1_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ1_M, IqGridDots::dotIq1M, new IQ1_MCodec()::dotReference),
             new FastPath(GgmlType.IQ4_XS, IqVector::dotIq4Xs, new IQ4_XSCodec()::dotReference),
             new FastPath(GgmlType.MXFP4, IqVector::dotMxfp4, new MXFP4Codec()::dotReference)};
 
@@ -75,6 +77,11 @@ class IqCodecPropertiesTest {
         for (FastPath f : FAST) {
             Activations a = new Activations().prepare(Codecs.of(f.type()).activationType(), x, 0, n, 2);
             for (int i = 0; i < 2 * n; i++) if (rnd.nextInt(50) == 0) a.q[i] = (byte) (rnd.nextBoolean() ? 127 : -128); // extremes
+            for (int h = 0; h < 2 * n / 16; h++) { // Q8_K's 16-value sums of the quants as they now are (IQ1_S reads them)
+                int sum = 0;
+                for (int i = 16 * h; i < 16 * h + 16; i++) sum += a.q[i];
+                if (a.bsums.length > h) a.bsums[h] = (short) sum;
+            }
             int lead = rnd.nextInt(3);
             MemorySegment w = MemorySegment.ofArray(RandomBlocks.of(f.type(), lead + n / f.type().blockSize, rnd));
             long off = (long) lead * f.type().typeSize;
