@@ -1,9 +1,6 @@
 package dev.jmoe.tensor.codec;
 
 import static dev.jmoe.tensor.codec.Bytes.f16;
-import static dev.jmoe.tensor.codec.Bytes.i32;
-import static dev.jmoe.tensor.codec.Bytes.u16;
-import static dev.jmoe.tensor.codec.Bytes.u8;
 
 import dev.jmoe.tensor.Activations;
 import java.lang.foreign.MemorySegment;
@@ -107,11 +104,6 @@ final class IqGridDots {
         return out;
     }
 
-    /** The 8 sign bits of ksigns_iq2xs for 7-bit field {@code f}: the field and its parity. */
-    private static long ksign(int f) {
-        return IqTables.KSIGNS_IQ2XS[f] & 0xffL;
-    }
-
     /**
      * From the 8 sign-and-scale words of a super-block in int lanes 0..7 of {@code aux} (IQ2_XXS, IQ3_XXS: four 7-bit
      * sign fields, expanded by ksigns_iq2xs, and a 4-bit scale s on top): its 256 sign bits to {@code sg[4b..4b+4)}
@@ -140,10 +132,7 @@ final class IqGridDots {
             ksignsAndScales(raw.reinterpretAsInts().rearrange(INTS_4_TO_0), sg, ls, b);
         }
         r.gather8(IQ2XXS, nb);
-        r.dots(x.q, xStart, nb);
-        float sumf = 0;
-        for (int b = 0; b < nb; b++) sumf += f16(w, offset + (long) b * IQ2_XXSCodec.BYTES) * x.d[xStart / 256 + b] * r.sum[b];
-        return 0.125f * sumf;
+        return 0.125f * r.dotsScaled(w, offset, IQ2_XXSCodec.BYTES, x, xStart, nb);
     }
 
     /** IQ2_XS (see {@link IQ2_XSCodec}): 32 uint16 of a 9-bit index and 7 sign bits, then 4-bit scales per 16. */
@@ -163,10 +152,7 @@ final class IqGridDots {
             nibbleScales(w.get(LE_LONG, o + 66), ls, b);
         }
         r.gather8(IQ2XS, nb);
-        r.dots(x.q, xStart, nb);
-        float sumf = 0;
-        for (int b = 0; b < nb; b++) sumf += f16(w, offset + (long) b * IQ2_XSCodec.BYTES) * x.d[xStart / 256 + b] * r.sum[b];
-        return 0.125f * sumf;
+        return 0.125f * r.dotsScaled(w, offset, IQ2_XSCodec.BYTES, x, xStart, nb);
     }
 
     /** IQ2_S (see {@link IQ2_SCodec}): 10-bit indices (8 low bits + 2 from qh), explicit sign bytes, 4-bit scales. */
@@ -189,10 +175,7 @@ final class IqGridDots {
             nibbleScales(w.get(LE_LONG, o + 74), ls, b);
         }
         r.gather8(IQ2S, nb);
-        r.dots(x.q, xStart, nb);
-        float sumf = 0;
-        for (int b = 0; b < nb; b++) sumf += f16(w, offset + (long) b * IQ2_SCodec.BYTES) * x.d[xStart / 256 + b] * r.sum[b];
-        return 0.125f * sumf;
+        return 0.125f * r.dotsScaled(w, offset, IQ2_SCodec.BYTES, x, xStart, nb);
     }
 
     /** IQ3_XXS (see {@link IQ3_XXSCodec}): 64 index bytes into a 4-value grid, then per 32 values signs and scale. */
@@ -209,10 +192,7 @@ final class IqGridDots {
             ksignsAndScales((IntVector) IntVector.fromMemorySegment(I256, w, o + 66, LE).reinterpretShape(I, 0), sg, ls, b);
         }
         r.gather4(IQ3XXS, nb);
-        r.dots(x.q, xStart, nb);
-        float sumf = 0;
-        for (int b = 0; b < nb; b++) sumf += f16(w, offset + (long) b * IQ3_XXSCodec.BYTES) * x.d[xStart / 256 + b] * r.sum[b];
-        return 0.25f * sumf;
+        return 0.25f * r.dotsScaled(w, offset, IQ3_XXSCodec.BYTES, x, xStart, nb);
     }
 
     /** IQ3_S (see {@link IQ3_SCodec}): 9-bit indices into a 4-value grid, explicit sign bytes, 4-bit scales per 32. */
@@ -236,10 +216,7 @@ final class IqGridDots {
                     .lanewise(VectorOperators.LSHL, 1).add(1).intoArray(ls, 16 * b);
         }
         r.gather4(IQ3S, nb);
-        r.dots(x.q, xStart, nb);
-        float sumf = 0;
-        for (int b = 0; b < nb; b++) sumf += f16(w, offset + (long) b * IQ3_SCodec.BYTES) * x.d[xStart / 256 + b] * r.sum[b];
-        return sumf;
+        return r.dotsScaled(w, offset, IQ3_SCodec.BYTES, x, xStart, nb);
     }
 
     /**

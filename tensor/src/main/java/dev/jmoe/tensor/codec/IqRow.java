@@ -1,5 +1,7 @@
 package dev.jmoe.tensor.codec;
 
+import dev.jmoe.tensor.Activations;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -83,6 +85,17 @@ final class IqRow {
             ByteVector g = LongVector.fromArray(L, grid8, 0, ix, 8 * k).reinterpretAsBytes();
             g.add(ONES.lanewise(VectorOperators.NEG, VectorMask.fromLong(B, sg[k]))).intoArray(w, 64 * k);
         }
+    }
+
+    /**
+     * Pass 3 and the float combination of the types whose super-blocks start with their fp16 scale d (all but IQ1_M):
+     * {@code Σ_b (d_w·d_x)·sum[b]}, in the order of their scalar references.
+     */
+    float dotsScaled(MemorySegment weights, long offset, int blockBytes, Activations x, int xStart, int nb) {
+        dots(x.q, xStart, nb);
+        float sumf = 0;
+        for (int b = 0; b < nb; b++) sumf += Bytes.f16(weights, offset + (long) b * blockBytes) * x.d[xStart / 256 + b] * sum[b];
+        return sumf;
     }
 
     /**
