@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * {@code jmoe calibrate}: measures this machine — streaming-read bandwidth, matvec GB/s per weight type with the
@@ -65,14 +66,18 @@ public final class Calibration {
     }
 
     /**
-     * The types measured: those DeepSeek files are mostly made of (Q2_K and Q3_K: the 2- and 3-bit mixes; Q5_K: Q5_K_M), plus Q5_0,
-     * which Q4_K_M files hold where a row does not fit 256-value blocks (Moonlight's 1408-column ffn_down). The planner
-     * prices other types at the slowest measured quantized type's rates.
+     * The types measured: those DeepSeek files are mostly made of (Q2_K and Q3_K: the 2- and 3-bit mixes; Q5_K: Q5_K_M;
+     * the IQ types: the 1.6–4-bit "dynamic" and IQ mixes), plus Q5_0 and IQ4_NL, which Q4_K_M and IQ files hold where a
+     * row does not fit 256-value blocks (Moonlight's 1408-column ffn_down). The planner prices other types at the
+     * slowest measured quantized type's rates.
      */
-    static final List<GgmlType> MATVEC_TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q5_0,
-            GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q2_K);
-    static final List<GgmlType> BATCH_TYPES = List.of(GgmlType.Q8_0, GgmlType.Q5_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K,
-            GgmlType.Q3_K, GgmlType.Q2_K);
+    static final List<GgmlType> IQ_TYPES = List.of(GgmlType.IQ1_S, GgmlType.IQ1_M, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S,
+            GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.IQ4_XS, GgmlType.IQ4_NL);
+    static final List<GgmlType> MATVEC_TYPES = Stream.concat(Stream.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16,
+            GgmlType.Q8_0, GgmlType.Q5_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q2_K),
+            IQ_TYPES.stream()).toList();
+    static final List<GgmlType> BATCH_TYPES = Stream.concat(Stream.of(GgmlType.Q8_0, GgmlType.Q5_0, GgmlType.Q4_0,
+            GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q2_K), IQ_TYPES.stream()).toList();
 
     private static Map<String, Object> measureThreads(int threads, Path dir, long streamBytes, long weightBytes, long warmMillis) {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -80,7 +85,7 @@ public final class Calibration {
             out.put("stream_read_gbs", streamRead(pool, streamBytes));
             Map<String, Double> mv = new LinkedHashMap<>();
             for (GgmlType t : MATVEC_TYPES) {
-                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mv.put(t.name(), matvec(pool, dir, c, 4096, weightBytes, warmMillis)));
+                Codecs.find(t).ifPresent(c -> mv.put(t.name(), matvec(pool, dir, c, 4096, weightBytes, warmMillis)));
             }
             out.put("matvec_gbs", mv);
             // types whose one-token kernel changes with the row length: also measured at DeepSeek-V3's 7168 columns
@@ -90,14 +95,14 @@ public final class Calibration {
                 int limit = MatVec.narrowRowCols(t, DotOrder.FAST);
                 if (limit == Integer.MAX_VALUE) continue;
                 narrowCols.put(t.name(), limit);
-                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> wide.put(t.name(), matvec(pool, dir, c, 7168, weightBytes, warmMillis)));
+                Codecs.find(t).ifPresent(c -> wide.put(t.name(), matvec(pool, dir, c, 7168, weightBytes, warmMillis)));
             }
             out.put("narrow_row_cols", narrowCols);
             out.put("wide_matvec_gbs", wide);
             Map<String, Double> ex = new LinkedHashMap<>();
             Map<String, Integer> tiles = new LinkedHashMap<>();
             for (GgmlType t : MATVEC_TYPES) {
-                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> ex.put(t.name(), expertMatvec(pool, dir, c, weightBytes, warmMillis)));
+                Codecs.find(t).ifPresent(c -> ex.put(t.name(), expertMatvec(pool, dir, c, weightBytes, warmMillis)));
                 tiles.put(t.name(), MatVec.tileTokens(t, DotOrder.FAST));
             }
             out.put("expert_matvec_gbs", ex);
@@ -105,7 +110,7 @@ public final class Calibration {
             out.put("matmul_gflops", matmulGflops(pool, Codecs.of(GgmlType.F32), warmMillis));
             Map<String, Double> mm = new LinkedHashMap<>();
             for (GgmlType t : BATCH_TYPES) {
-                Codecs.find(t).filter(Codec::canQuantize).ifPresent(c -> mm.put(t.name(), matmulGflops(pool, c, warmMillis)));
+                Codecs.find(t).ifPresent(c -> mm.put(t.name(), matmulGflops(pool, c, warmMillis)));
             }
             out.put("matmul_gflops_by_type", mm);
             out.put("call_us", callMicros(pool, warmMillis));
@@ -252,14 +257,28 @@ public final class Calibration {
         while (System.nanoTime() < end) body.run();
     }
 
-    /** A weight of {@code rows × cols} of codec c in arena a: one quantized random row copied (only the bytes matter). */
+    /**
+     * A weight of {@code rows × cols} of codec c in arena a: one random row copied (only the bytes matter), quantized
+     * where the codec can; otherwise (the IQ types) random blocks whose leading fp16 scale is 0.1, so the sums stay
+     * finite (IQ1_M keeps its scale elsewhere: random too). Their kernels' work does not depend on the values.
+     */
     private static Matrix weight(Arena a, Codec c, int cols, int rows, long seed) {
         long rowBytes = c.type().bytesFor(cols);
         MemorySegment w = a.allocate(rowBytes * rows, 64);
-        float[] row = new float[cols];
         Random rnd = new Random(seed);
-        for (int i = 0; i < cols; i++) row[i] = (float) rnd.nextGaussian();
-        c.quantize(row, 0, w, 0, cols);
+        if (c.canQuantize()) {
+            float[] row = new float[cols];
+            for (int i = 0; i < cols; i++) row[i] = (float) rnd.nextGaussian();
+            c.quantize(row, 0, w, 0, cols);
+        } else {
+            byte[] row = new byte[(int) rowBytes];
+            rnd.nextBytes(row);
+            for (long b = 0; b < rowBytes; b += c.type().typeSize) {
+                row[(int) b] = 0x66; // fp16 0.1, little-endian
+                row[(int) b + 1] = 0x2E;
+            }
+            MemorySegment.copy(row, 0, w, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, row.length);
+        }
         for (int r = 1; r < rows; r++) MemorySegment.copy(w, 0, w, r * rowBytes, rowBytes);
         return new Matrix("calibration", c.type(), c, w, cols, rows);
     }

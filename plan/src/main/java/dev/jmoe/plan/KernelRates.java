@@ -86,7 +86,7 @@ public record KernelRates(double streamGbs, Map<String, Double> matvecGbs, Map<S
         return Math.max(f32Gflops, 2 * rate(matvecGbs, type) / (bitsPerWeight(type) / 8));
     }
 
-    /** A measured rate for the type; types not measured (Q5_K, IQ…) take the slowest measured quantized type's. */
+    /** A measured rate for the type; types not measured (Q4_1, Q5_1, TQ…, or a calibration older than the type) take the slowest measured quantized type's. */
     private static double rate(Map<String, Double> m, String type) {
         Double v = m.get(type);
         if (v != null) return v;

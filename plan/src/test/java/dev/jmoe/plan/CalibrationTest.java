@@ -14,7 +14,8 @@ class CalibrationTest {
     void measuresSavesAndBecomesHardware(@TempDir Path tmp) throws Exception {
         Map<String, Object> m = Calibration.measure(2, tmp, 16L << 20, 4L << 20, 5); // 2 threads: the pool's threads read the buffers
         assertThat((Double) m.get("stream_read_gbs")).isPositive();
-        assertThat((Map<String, Double>) m.get("matvec_gbs")).containsKey("Q8_0").allSatisfy((k, v) -> assertThat(v).isPositive());
+        assertThat((Map<String, Double>) m.get("matvec_gbs")).containsKeys("Q8_0", "IQ1_M", "IQ2_XXS", "IQ4_XS") // IQ: random blocks
+                .allSatisfy((k, v) -> assertThat(v).isPositive().isFinite());
         assertThat((Double) m.get("matmul_gflops")).isPositive();
         assertThat((Map<String, Double>) m.get("matmul_gflops_by_type")).containsKeys("Q8_0", "Q4_0").allSatisfy((k, v) -> assertThat(v).isPositive());
         assertThat((Double) m.get("call_us")).isPositive();
