@@ -5,7 +5,6 @@ import static dev.jmoe.tensor.codec.Bytes.u8;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
-import dev.jmoe.tensor.Codec;
 import dev.jmoe.tensor.Half;
 import java.lang.foreign.MemorySegment;
 
@@ -15,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * uint16, hold twelve 3-bit scales each (one per 16 values) and, in their top nibbles, the block's fp16 d;
  * value = d·(2s+1) · (grid + δ), δ = ±1/8.
  */
-public final class IQ1_MCodec implements Codec {
+public final class IQ1_MCodec extends IqGridCodec {
     static final int QK = 256, BYTES = 56;
     static final float DELTA = 0.125f;
 
@@ -25,8 +24,8 @@ public final class IQ1_MCodec implements Codec {
     }
 
     @Override
-    public GgmlType activationType() {
-        return GgmlType.Q8_K;
+    IqGridDots.Kind kind() {
+        return IqGridDots.Kind.IQ1_M;
     }
 
     /** The fp16 super-block scale spread over the top nibbles of the four scale words. */
@@ -73,13 +72,8 @@ public final class IQ1_MCodec implements Codec {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqGridDots.dotIq1M(w, offset, x, xStart, n);
-        return dotReference(w, offset, x, xStart, n);
-    }
-
     /** As ggml_vec_dot_iq1_m_q8_K_generic: d_w·d_x·(Σ ls·grid·q8 + δ·Σ ls·±Σq8). */
+    @Override
     float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ1S_GRID;
         byte[] q8 = x.q;

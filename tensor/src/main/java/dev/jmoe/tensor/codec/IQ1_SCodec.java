@@ -6,7 +6,6 @@ import static dev.jmoe.tensor.codec.Bytes.u8;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
-import dev.jmoe.tensor.Codec;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * word: four 3-bit high parts of 11-bit iq1s_grid indices (8 values in {-1,0,1} each), a 3-bit scale s and the
  * sign of a shift δ = ±1/8; value = d·(2s+1) · (grid + δ).
  */
-public final class IQ1_SCodec implements Codec {
+public final class IQ1_SCodec extends IqGridCodec {
     static final int QK = 256, BYTES = 50;
     static final float DELTA = 0.125f;
 
@@ -24,8 +23,8 @@ public final class IQ1_SCodec implements Codec {
     }
 
     @Override
-    public GgmlType activationType() {
-        return GgmlType.Q8_K;
+    IqGridDots.Kind kind() {
+        return IqGridDots.Kind.IQ1_S;
     }
 
     /** As ggml's dequantize_row_iq1_s. */
@@ -48,16 +47,11 @@ public final class IQ1_SCodec implements Codec {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqGridDots.dotIq1S(w, offset, x, xStart, n);
-        return dotReference(w, offset, x, xStart, n);
-    }
-
     /**
      * As ggml_vec_dot_iq1_s_q8_K_generic: Σ ls·(grid·q8) plus the δ term from the activations' 16-value sums,
      * {@code d_w·d_x·(sumi + δ·sumi1)}.
      */
+    @Override
     float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ1S_GRID;
         byte[] q8 = x.q;

@@ -5,7 +5,6 @@ import static dev.jmoe.tensor.codec.Bytes.u8;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
-import dev.jmoe.tensor.Codec;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -13,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * {@code qs[0..32)} are the low 8 bits of 10-bit iq2s_grid indices (high 2 bits in qh, 2 per group of 8),
  * {@code qs[32..64)} explicit sign bytes; two 4-bit scales per 32 values; value = d·(0.5+s)/4 · grid · sign.
  */
-public final class IQ2_SCodec implements Codec {
+public final class IQ2_SCodec extends IqGridCodec {
     static final int QK = 256, BYTES = 82;
 
     @Override
@@ -21,13 +20,13 @@ public final class IQ2_SCodec implements Codec {
         return GgmlType.IQ2_S;
     }
 
-    @Override
-    public GgmlType activationType() {
-        return GgmlType.Q8_K;
-    }
-
     static int index(MemorySegment s, long o, int ib, int l) {
         return u8(s, o + 2 + 4 * ib + l) | ((u8(s, o + 66 + ib) << (8 - 2 * l)) & 0x300);
+    }
+
+    @Override
+    IqGridDots.Kind kind() {
+        return IqGridDots.Kind.IQ2_S;
     }
 
     /** As ggml's dequantize_row_iq2_s. */
@@ -55,13 +54,8 @@ public final class IQ2_SCodec implements Codec {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqGridDots.dotIq2S(w, offset, x, xStart, n);
-        return dotReference(w, offset, x, xStart, n);
-    }
-
     /** As ggml_vec_dot_iq2_s_q8_K_generic. */
+    @Override
     float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ2S_GRID;
         byte[] q8 = x.q;

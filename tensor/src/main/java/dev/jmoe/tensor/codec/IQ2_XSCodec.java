@@ -6,7 +6,6 @@ import static dev.jmoe.tensor.codec.Bytes.u8;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
-import dev.jmoe.tensor.Codec;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * 9-bit index into iq2xs_grid (8 magnitudes) plus a 7-bit sign field; each scale byte holds two 4-bit scales, one
  * per 16 values; value = d·(0.5+s)/4 · grid · sign.
  */
-public final class IQ2_XSCodec implements Codec {
+public final class IQ2_XSCodec extends IqGridCodec {
     static final int QK = 256, BYTES = 74;
 
     @Override
@@ -23,8 +22,8 @@ public final class IQ2_XSCodec implements Codec {
     }
 
     @Override
-    public GgmlType activationType() {
-        return GgmlType.Q8_K;
+    IqGridDots.Kind kind() {
+        return IqGridDots.Kind.IQ2_XS;
     }
 
     /** As ggml's dequantize_row_iq2_xs. */
@@ -53,13 +52,8 @@ public final class IQ2_XSCodec implements Codec {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqGridDots.dotIq2Xs(w, offset, x, xStart, n);
-        return dotReference(w, offset, x, xStart, n);
-    }
-
     /** As ggml_vec_dot_iq2_xs_q8_K_generic. */
+    @Override
     float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ2XS_GRID, ksigns = IqTables.KSIGNS_IQ2XS;
         byte[] q8 = x.q;

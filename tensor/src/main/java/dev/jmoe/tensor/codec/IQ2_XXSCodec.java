@@ -6,7 +6,6 @@ import static dev.jmoe.tensor.codec.Bytes.u8;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
-import dev.jmoe.tensor.Codec;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * 4 grid indices (one byte each, into iq2xxs_grid: 8 magnitudes), then a uint32 holding four 7-bit sign fields
  * (expanded by ksigns_iq2xs) and a 4-bit scale s in the top bits; value = d·(0.5+s)/4 · grid · sign.
  */
-public final class IQ2_XXSCodec implements Codec {
+public final class IQ2_XXSCodec extends IqGridCodec {
     static final int QK = 256, BYTES = 66;
 
     @Override
@@ -23,8 +22,8 @@ public final class IQ2_XXSCodec implements Codec {
     }
 
     @Override
-    public GgmlType activationType() {
-        return GgmlType.Q8_K;
+    IqGridDots.Kind kind() {
+        return IqGridDots.Kind.IQ2_XXS;
     }
 
     /** As ggml's dequantize_row_iq2_xxs. */
@@ -51,13 +50,8 @@ public final class IQ2_XXSCodec implements Codec {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqGridDots.dotIq2Xxs(w, offset, x, xStart, n);
-        return dotReference(w, offset, x, xStart, n);
-    }
-
     /** As ggml_vec_dot_iq2_xxs_q8_K_generic: integer sums per 32 values, scaled by 2s+1, then d_w·d_x/8. */
+    @Override
     float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ2XXS_GRID, ksigns = IqTables.KSIGNS_IQ2XS;
         byte[] q8 = x.q;

@@ -5,7 +5,6 @@ import static dev.jmoe.tensor.codec.Bytes.u8;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
-import dev.jmoe.tensor.Codec;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -13,18 +12,13 @@ import java.lang.foreign.MemorySegment;
  * (110 bytes). Each qs byte plus one qh bit is a 9-bit iq3s_grid index (4 magnitudes); one sign byte per 8 values;
  * one 4-bit scale per 32 values; value = d·(1+2s) · grid · sign.
  */
-public final class IQ3_SCodec implements Codec {
+public final class IQ3_SCodec extends IqGridCodec {
     static final int QK = 256, BYTES = 110;
     static final int QS = 2, QH = 66, SIGNS = 74, SCALES = 106;
 
     @Override
     public GgmlType type() {
         return GgmlType.IQ3_S;
-    }
-
-    @Override
-    public GgmlType activationType() {
-        return GgmlType.Q8_K;
     }
 
     /** Grid index k (0..63) of a block: qs[k] with bit k%8 of qh[k/8] as bit 8. */
@@ -55,13 +49,12 @@ public final class IQ3_SCodec implements Codec {
         }
     }
 
-    /** As ggml_vec_dot_iq3_s_q8_K_generic. */
     @Override
-    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqGridDots.dotIq3S(w, offset, x, xStart, n);
-        return dotReference(w, offset, x, xStart, n);
+    IqGridDots.Kind kind() {
+        return IqGridDots.Kind.IQ3_S;
     }
 
+    @Override
     float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ3S_GRID;
         byte[] q8 = x.q;

@@ -6,7 +6,6 @@ import static dev.jmoe.tensor.codec.Bytes.u8;
 
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
-import dev.jmoe.tensor.Codec;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * iq3xxs_grid (4 magnitudes each); {@code qs[64..96)} are eight uint32, one per 32 values: four 7-bit sign fields
  * (ksigns_iq2xs) and a 4-bit scale s on top; value = d·(0.5+s)/2 · grid · sign.
  */
-public final class IQ3_XXSCodec implements Codec {
+public final class IQ3_XXSCodec extends IqGridCodec {
     static final int QK = 256, BYTES = 98;
 
     @Override
@@ -23,8 +22,8 @@ public final class IQ3_XXSCodec implements Codec {
     }
 
     @Override
-    public GgmlType activationType() {
-        return GgmlType.Q8_K;
+    IqGridDots.Kind kind() {
+        return IqGridDots.Kind.IQ3_XXS;
     }
 
     /** As ggml's dequantize_row_iq3_xxs. */
@@ -50,13 +49,8 @@ public final class IQ3_XXSCodec implements Codec {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqGridDots.dotIq3Xxs(w, offset, x, xStart, n);
-        return dotReference(w, offset, x, xStart, n);
-    }
-
     /** As ggml_vec_dot_iq3_xxs_q8_K_generic (scale 2s+1, then d_w·d_x/4). */
+    @Override
     float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ3XXS_GRID, ksigns = IqTables.KSIGNS_IQ2XS;
         byte[] q8 = x.q;

@@ -117,9 +117,143 @@ final class IqGridDots {
         aux.lanewise(VectorOperators.LSHR, 28).lanewise(VectorOperators.LSHL, 1).add(1).rearrange(HALF_LANE).intoArray(ls, 16 * b);
     }
 
+    /**
+     * A codebook IQ type: how its row is decoded into an {@link IqRow}, and how the row's per-super-block integer sums
+     * become the dot, in its scalar reference's float order.
+     */
+    enum Kind {
+        IQ1_S(IQ1_SCodec.BYTES, 1f) {
+            IqRow decode(MemorySegment w, long offset, int nb) {
+                return decodeIq1S(w, offset, nb);
+            }
+        },
+        IQ1_M(IQ1_MCodec.BYTES, 1f) {
+            IqRow decode(MemorySegment w, long offset, int nb) {
+                return decodeIq1M(w, offset, nb);
+            }
+
+            @Override
+            float blockScale(MemorySegment w, long o) {
+                return IQ1_MCodec.scale(w, o);
+            }
+        },
+        IQ2_XXS(IQ2_XXSCodec.BYTES, 0.125f) {
+            IqRow decode(MemorySegment w, long offset, int nb) {
+                return decodeIq2Xxs(w, offset, nb);
+            }
+        },
+        IQ2_XS(IQ2_XSCodec.BYTES, 0.125f) {
+            IqRow decode(MemorySegment w, long offset, int nb) {
+                return decodeIq2Xs(w, offset, nb);
+            }
+        },
+        IQ2_S(IQ2_SCodec.BYTES, 0.125f) {
+            IqRow decode(MemorySegment w, long offset, int nb) {
+                return decodeIq2S(w, offset, nb);
+            }
+        },
+        IQ3_XXS(IQ3_XXSCodec.BYTES, 0.25f) {
+            IqRow decode(MemorySegment w, long offset, int nb) {
+                return decodeIq3Xxs(w, offset, nb);
+            }
+        },
+        IQ3_S(IQ3_SCodec.BYTES, 1f) {
+            IqRow decode(MemorySegment w, long offset, int nb) {
+                return decodeIq3S(w, offset, nb);
+            }
+        };
+
+        /** Rows of a batch decoded together: their float copies (4 × 4 B a column) and one token's quants share L2. */
+        private static final int BATCH_ROWS = 4;
+
+        private final int blockBytes;
+        /** The reference's final factor (ggml's 1/8 and 1/4 of the IQ2 and IQ3_XXS grids); 1 where it has none. */
+        private final float factor;
+        /**
+         * IQ1_S and IQ1_M: the row's sums are {@code 8·sumi + sumi1} (see {@link IqRow#gatherDelta}), so the reference's
+         * {@code sumi + δ·sumi1} (δ = 1/8) is sum·(1/8): one rounding of the same exact value (|sums| stay far below 2^24).
+         */
+        private final boolean eighths;
+
+        Kind(int blockBytes, float factor) {
+            this.blockBytes = blockBytes;
+            this.factor = factor;
+            this.eighths = blockBytes == IQ1_SCodec.BYTES || blockBytes == IQ1_MCodec.BYTES;
+        }
+
+        /** Passes 1 and 2: the row's signed int8 weights and 16-value scales in this thread's {@link IqRow}. */
+        abstract IqRow decode(MemorySegment w, long offset, int nb);
+
+        /** The float scale d of the super-block at byte {@code o}: its leading fp16 (IQ1_M spreads it over its scales). */
+        float blockScale(MemorySegment w, long o) {
+            return f16(w, o);
+        }
+
+        /** The row's super-block scales into {@code dw[at..at+nb)}. */
+        private void blockScales(MemorySegment w, long offset, int nb, float[] dw, int at) {
+            for (int b = 0; b < nb; b++) dw[at + b] = blockScale(w, offset + (long) b * blockBytes);
+        }
+
+        /** The dot from the super-block sums ({@code sum[sumAt..]}) and scales, as the type's scalar reference combines them. */
+        private float combine(int[] sum, int sumAt, float[] dw, int at, Activations x, int xStart, int nb) {
+            float sumf = 0;
+            for (int b = 0; b < nb; b++) {
+                float d = dw[at + b] * x.d[xStart / 256 + b];
+                sumf += eighths ? d * (sum[sumAt + b] * 0.125f) : d * sum[sumAt + b];
+            }
+            return factor * sumf;
+        }
+
+        /** One row against one activation vector; bit-identical to the type's scalar reference. */
+        float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
+            int nb = n / 256;
+            IqRow r = decode(w, offset, nb);
+            r.dots(x.q, xStart, nb);
+            float[] dw = r.blockScales(nb, 1);
+            blockScales(w, offset, nb, dw, 0);
+            return combine(r.sum, 0, dw, 0, x, xStart, nb);
+        }
+
+        /**
+         * Rows {@code [r0, r1)} against {@code nTok} vectors ({@link dev.jmoe.tensor.Codec#dotRows}): {@value #BATCH_ROWS}
+         * rows at a time are decoded once and, as floats times their scales, dotted with every token's quants as
+         * floats ({@link IqRow#dotsFloat}: the same integer sums, exactly), so a token costs one fused multiply-add per 16
+         * weights; each token's quants are read once for the rows.
+         */
+        void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+            int n = x.length(), nb = n / 256;
+            float[] xq = IqRow.quantsAsFloats(x, n * nTok);
+            for (int a = r0; a < r1; a += BATCH_ROWS) {
+                int m = Math.min(BATCH_ROWS, r1 - a);
+                IqRow r = null;
+                float[] dw = null;
+                for (int k = 0; k < m; k++) {
+                    r = decode(w, (a + k) * rowBytes, nb);
+                    r.widen(nb, k);
+                    dw = r.blockScales(nb, BATCH_ROWS);
+                    blockScales(w, (a + k) * rowBytes, nb, dw, k * nb);
+                }
+                int t = 0;
+                for (; m == BATCH_ROWS && t + 4 <= nTok; t += 4) {
+                    r.dotsFloat4x4(xq, t * n, (t + 1) * n, (t + 2) * n, (t + 3) * n, nb);
+                    for (int k = 0; k < 4; k++) {
+                        for (int j = 0; j < 4; j++) {
+                            y[yOff + (t + j) * yStride + a + k] = combine(r.tile, (4 * k + j) * nb, dw, k * nb, x, (t + j) * n, nb);
+                        }
+                    }
+                }
+                for (; t < nTok; t++) {
+                    for (int k = 0; k < m; k++) {
+                        r.dotsFloat(xq, t * n, nb, k);
+                        y[yOff + t * yStride + a + k] = combine(r.sum, 0, dw, k * nb, x, t * n, nb);
+                    }
+                }
+            }
+        }
+    }
+
     /** IQ2_XXS (see {@link IQ2_XXSCodec}): per 32 values 4 index bytes, then signs (4×7 bits) and a 4-bit scale. */
-    static float dotIq2Xxs(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        int nb = n / 256;
+    static IqRow decodeIq2Xxs(MemorySegment w, long offset, int nb) {
         IqRow r = IqRow.of(nb);
         int[] ix = r.ix, ls = r.ls;
         long[] sg = r.sg;
@@ -132,12 +266,11 @@ final class IqGridDots {
             ksignsAndScales(raw.reinterpretAsInts().rearrange(INTS_4_TO_0), sg, ls, b);
         }
         r.gather8(IQ2XXS, nb);
-        return 0.125f * r.dotsScaled(w, offset, IQ2_XXSCodec.BYTES, x, xStart, nb);
+        return r;
     }
 
     /** IQ2_XS (see {@link IQ2_XSCodec}): 32 uint16 of a 9-bit index and 7 sign bits, then 4-bit scales per 16. */
-    static float dotIq2Xs(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        int nb = n / 256;
+    static IqRow decodeIq2Xs(MemorySegment w, long offset, int nb) {
         IqRow r = IqRow.of(nb);
         int[] ix = r.ix, ls = r.ls;
         long[] sg = r.sg;
@@ -152,12 +285,11 @@ final class IqGridDots {
             nibbleScales(w.get(LE_LONG, o + 66), ls, b);
         }
         r.gather8(IQ2XS, nb);
-        return 0.125f * r.dotsScaled(w, offset, IQ2_XSCodec.BYTES, x, xStart, nb);
+        return r;
     }
 
     /** IQ2_S (see {@link IQ2_SCodec}): 10-bit indices (8 low bits + 2 from qh), explicit sign bytes, 4-bit scales. */
-    static float dotIq2S(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        int nb = n / 256;
+    static IqRow decodeIq2S(MemorySegment w, long offset, int nb) {
         IqRow r = IqRow.of(nb);
         int[] ix = r.ix, ls = r.ls;
         long[] sg = r.sg;
@@ -175,12 +307,11 @@ final class IqGridDots {
             nibbleScales(w.get(LE_LONG, o + 74), ls, b);
         }
         r.gather8(IQ2S, nb);
-        return 0.125f * r.dotsScaled(w, offset, IQ2_SCodec.BYTES, x, xStart, nb);
+        return r;
     }
 
     /** IQ3_XXS (see {@link IQ3_XXSCodec}): 64 index bytes into a 4-value grid, then per 32 values signs and scale. */
-    static float dotIq3Xxs(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        int nb = n / 256;
+    static IqRow decodeIq3Xxs(MemorySegment w, long offset, int nb) {
         IqRow r = IqRow.of(nb);
         int[] ix = r.ix, ls = r.ls;
         long[] sg = r.sg;
@@ -192,12 +323,11 @@ final class IqGridDots {
             ksignsAndScales((IntVector) IntVector.fromMemorySegment(I256, w, o + 66, LE).reinterpretShape(I, 0), sg, ls, b);
         }
         r.gather4(IQ3XXS, nb);
-        return 0.25f * r.dotsScaled(w, offset, IQ3_XXSCodec.BYTES, x, xStart, nb);
+        return r;
     }
 
     /** IQ3_S (see {@link IQ3_SCodec}): 9-bit indices into a 4-value grid, explicit sign bytes, 4-bit scales per 32. */
-    static float dotIq3S(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        int nb = n / 256;
+    static IqRow decodeIq3S(MemorySegment w, long offset, int nb) {
         IqRow r = IqRow.of(nb);
         int[] ix = r.ix, ls = r.ls;
         long[] sg = r.sg;
@@ -216,16 +346,11 @@ final class IqGridDots {
                     .lanewise(VectorOperators.LSHL, 1).add(1).intoArray(ls, 16 * b);
         }
         r.gather4(IQ3S, nb);
-        return r.dotsScaled(w, offset, IQ3_SCodec.BYTES, x, xStart, nb);
+        return r;
     }
 
-    /**
-     * IQ1_S (see {@link IQ1_SCodec}): 11-bit indices, per 32 values a 3-bit scale and the δ sign. The row's sums are
-     * {@code 8·sumi + sumi1}, so {@code sumi + δ·sumi1} = sum·(1/8): the same float as the reference's (one rounding
-     * of the same exact value; |sums| stay far below 2^24).
-     */
-    static float dotIq1S(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        int nb = n / 256;
+    /** IQ1_S (see {@link IQ1_SCodec}): 11-bit indices, per 32 values a 3-bit scale and the δ sign. */
+    static IqRow decodeIq1S(MemorySegment w, long offset, int nb) {
         IqRow r = IqRow.of(nb);
         int[] ix = r.ix, ls = r.ls;
         long[] sg = r.sg;
@@ -243,15 +368,11 @@ final class IqGridDots {
             qh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 31).reinterpretAsLongs().intoArray(sg, 4 * b);
         }
         r.gatherDelta(IQ1S_X8, nb);
-        r.dots(x.q, xStart, nb);
-        float sumf = 0;
-        for (int b = 0; b < nb; b++) sumf += f16(w, offset + (long) b * IQ1_SCodec.BYTES) * x.d[xStart / 256 + b] * (r.sum[b] * 0.125f);
-        return sumf;
+        return r;
     }
 
     /** IQ1_M (see {@link IQ1_MCodec}): as IQ1_S, with 3-bit scales per 16 values and a δ sign per 8. */
-    static float dotIq1M(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        int nb = n / 256;
+    static IqRow decodeIq1M(MemorySegment w, long offset, int nb) {
         IqRow r = IqRow.of(nb);
         int[] ix = r.ix, ls = r.ls;
         long[] sg = r.sg;
@@ -273,9 +394,6 @@ final class IqGridDots {
                     .rearrange(QUARTER_LANE_I).and(0xffff).lanewise(VectorOperators.LSHR, SHIFT_3).and(7).lanewise(VectorOperators.LSHL, 1).add(1).intoArray(ls, 16 * b);
         }
         r.gatherDelta(IQ1S_X8, nb);
-        r.dots(x.q, xStart, nb);
-        float sumf = 0;
-        for (int b = 0; b < nb; b++) sumf += IQ1_MCodec.scale(w, offset + (long) b * IQ1_MCodec.BYTES) * x.d[xStart / 256 + b] * (r.sum[b] * 0.125f);
-        return sumf;
+        return r;
     }
 }

@@ -1,8 +1,8 @@
 package dev.jmoe.tensor.codec;
 
 import dev.jmoe.tensor.Activations;
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       (bit j of long k: value 64k+j is negative), the integer scale of each 16 values into {@link #ls};</li>
  *   <li>{@link #gather8}/{@link #gather4}: the grid entries are gathered 64 values at a time, negated where their
  *       sign bit is set (and, for IQ1, shifted by their ±1 delta), and stored as signed int8 in {@link #w};</li>
- *   <li>{@link #dots}: per super-block, {@code Σ_h ls_h · Σ_{16 values} w·q} in exact 32-bit integers.</li>
+ *   <li>{@link #dots}: per super-block, {@code Σ_h ls_h · Σ_{16 values} w·q} in exact 32-bit integers (for a batch
+ *       of tokens, {@link #widen} once per row and {@link #dotsFloat} per token: the same integers).</li>
  * </ol>
  * The type then combines the per-super-block sums with its float scales in its scalar reference's order, so the
  * result is bit-identical to that reference. Why passes: a gather whose index vector was stored moments before
@@ -27,6 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class IqRow {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
@@ -45,6 +48,12 @@ final class IqRow {
     byte[] w = new byte[0];
     /** {@code Σ ls·Σ w·q} of each super-block. */
     int[] sum = new int[0];
+    /** For batches: the weights times their scales as floats ({@link #widen}), and the tokens' quants as floats. */
+    float[] wf = new float[0], xq = new float[0];
+    /** {@link #dotsFloat4x4}'s sums. */
+    int[] tile = new int[0];
+    /** The rows' super-block float scales d. */
+    float[] dw = new float[0];
 
     /** This thread's scratch, sized for {@code nb} super-blocks. */
     static IqRow of(int nb) {
@@ -87,15 +96,99 @@ final class IqRow {
         }
     }
 
+    /** The first {@code count} activation quants as floats, in this thread's scratch (for {@link #dotsFloat}). */
+    static float[] quantsAsFloats(Activations x, int count) {
+        IqRow r = LOCAL.get();
+        if (r.xq.length < count) r.xq = new float[count];
+        for (int i = 0; i < count; i++) r.xq[i] = x.q[i];
+        return r.xq;
+    }
+
+    /** This thread's super-block scale array for {@code rows} rows of {@code nb} super-blocks. */
+    float[] blockScales(int nb, int rows) {
+        if (dw.length < nb * rows) dw = new float[nb * rows];
+        return dw;
+    }
+
+    /** For batches: {@code wf[slot][i] = w[i]·ls[i/16]} as floats (exact: at most 62·31 in magnitude). */
+    void widen(int nb, int slot) {
+        int at = 256 * nb * slot;
+        if (wf.length < at + 256 * nb) wf = java.util.Arrays.copyOf(wf, at + 256 * nb);
+        for (int h = 0; h < 16 * nb; h++) {
+            ((FloatVector) ByteVector.fromArray(B128, w, 16 * h).convertShape(VectorOperators.B2F, F, 0)).mul(ls[h]).intoArray(wf, at + 16 * h);
+        }
+    }
+
     /**
-     * Pass 3 and the float combination of the types whose super-blocks start with their fp16 scale d (all but IQ1_M):
-     * {@code Σ_b (d_w·d_x)·sum[b]}, in the order of their scalar references.
+     * {@link #dots} over {@link #widen widened} row {@code slot} and quants as floats: each lane adds 16 products of at
+     * most 62·31·128 = 246,016, so its float sum stays below 2^24 and is exact; the lanes are added as integers. So
+     * {@code sum[b]} is the same integer as {@link #dots} gives, with one fused multiply-add per 16 values a token.
      */
-    float dotsScaled(MemorySegment weights, long offset, int blockBytes, Activations x, int xStart, int nb) {
-        dots(x.q, xStart, nb);
-        float sumf = 0;
-        for (int b = 0; b < nb; b++) sumf += Bytes.f16(weights, offset + (long) b * blockBytes) * x.d[xStart / 256 + b] * sum[b];
-        return sumf;
+    void dotsFloat(float[] xq, int xo, int nb, int slot) {
+        int base = 256 * nb * slot;
+        for (int b = 0; b < nb; b++) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int h = 0; h < 16; h++) {
+                int at = 256 * b + 16 * h;
+                acc = FloatVector.fromArray(F, wf, base + at).fma(FloatVector.fromArray(F, xq, xo + at), acc);
+            }
+            sum[b] = ((IntVector) acc.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /**
+     * {@link #dotsFloat} for 4 widened rows (slots 0..3) × 4 tokens (quants at {@code xq[x0..]} … {@code xq[x3..]}) at
+     * once: each 16 weights and 16 quants loaded are used four times, from L1, where one pair at a time streamed both
+     * from L2. The sums, the same integers, go to {@code tile[(4·row + token)·nb + b]}.
+     */
+    void dotsFloat4x4(float[] xq, int x0, int x1, int x2, int x3, int nb) {
+        if (tile.length < 16 * nb) tile = new int[16 * nb];
+        int s = 256 * nb;
+        for (int b = 0; b < nb; b++) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00; // a<row><token>
+            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            for (int h = 0; h < 16; h++) {
+                int at = 256 * b + 16 * h;
+                FloatVector w0 = FloatVector.fromArray(F, wf, at), w1 = FloatVector.fromArray(F, wf, s + at);
+                FloatVector w2 = FloatVector.fromArray(F, wf, 2 * s + at), w3 = FloatVector.fromArray(F, wf, 3 * s + at);
+                FloatVector x0v = FloatVector.fromArray(F, xq, x0 + at), x1v = FloatVector.fromArray(F, xq, x1 + at);
+                FloatVector x2v = FloatVector.fromArray(F, xq, x2 + at), x3v = FloatVector.fromArray(F, xq, x3 + at);
+                a00 = w0.fma(x0v, a00);
+                a01 = w0.fma(x1v, a01);
+                a02 = w0.fma(x2v, a02);
+                a03 = w0.fma(x3v, a03);
+                a10 = w1.fma(x0v, a10);
+                a11 = w1.fma(x1v, a11);
+                a12 = w1.fma(x2v, a12);
+                a13 = w1.fma(x3v, a13);
+                a20 = w2.fma(x0v, a20);
+                a21 = w2.fma(x1v, a21);
+                a22 = w2.fma(x2v, a22);
+                a23 = w2.fma(x3v, a23);
+                a30 = w3.fma(x0v, a30);
+                a31 = w3.fma(x1v, a31);
+                a32 = w3.fma(x2v, a32);
+                a33 = w3.fma(x3v, a33);
+            }
+                tile[0 * nb + b] = ((IntVector) a00.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[1 * nb + b] = ((IntVector) a01.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[2 * nb + b] = ((IntVector) a02.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[3 * nb + b] = ((IntVector) a03.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[4 * nb + b] = ((IntVector) a10.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[5 * nb + b] = ((IntVector) a11.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[6 * nb + b] = ((IntVector) a12.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[7 * nb + b] = ((IntVector) a13.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[8 * nb + b] = ((IntVector) a20.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[9 * nb + b] = ((IntVector) a21.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[10 * nb + b] = ((IntVector) a22.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[11 * nb + b] = ((IntVector) a23.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[12 * nb + b] = ((IntVector) a30.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[13 * nb + b] = ((IntVector) a31.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[14 * nb + b] = ((IntVector) a32.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+                tile[15 * nb + b] = ((IntVector) a33.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        }
     }
 
     /**

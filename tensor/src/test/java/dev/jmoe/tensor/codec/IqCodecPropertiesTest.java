@@ -58,13 +58,13 @@ class IqCodecPropertiesTest {
     record FastPath(GgmlType type, Dot vector, Dot scalar) {}
 
     static final FastPath[] FAST = {
-            new FastPath(GgmlType.IQ2_XXS, IqGridDots::dotIq2Xxs, new IQ2_XXSCodec()::dotReference),
-            new FastPath(GgmlType.IQ2_XS, IqGridDots::dotIq2Xs, new IQ2_XSCodec()::dotReference),
-            new FastPath(GgmlType.IQ2_S, IqGridDots::dotIq2S, new IQ2_SCodec()::dotReference),
-            new FastPath(GgmlType.IQ3_XXS, IqGridDots::dotIq3Xxs, new IQ3_XXSCodec()::dotReference),
-            new FastPath(GgmlType.IQ3_S, IqGridDots::dotIq3S, new IQ3_SCodec()::dotReference),
-            new FastPath(GgmlType.IQ1_S, IqGridDots::dotIq1S, new IQ1_SCodec()::dotReference),
-            new FastPath(GgmlType.IQ1_M, IqGridDots::dotIq1M, new IQ1_MCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_XXS, IqGridDots.Kind.IQ2_XXS::dot, new IQ2_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_XS, IqGridDots.Kind.IQ2_XS::dot, new IQ2_XSCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_S, IqGridDots.Kind.IQ2_S::dot, new IQ2_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_XXS, IqGridDots.Kind.IQ3_XXS::dot, new IQ3_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_S, IqGridDots.Kind.IQ3_S::dot, new IQ3_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ1_S, IqGridDots.Kind.IQ1_S::dot, new IQ1_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ1_M, IqGridDots.Kind.IQ1_M::dot, new IQ1_MCodec()::dotReference),
             new FastPath(GgmlType.IQ4_XS, IqVector::dotIq4Xs, new IQ4_XSCodec()::dotReference),
             new FastPath(GgmlType.MXFP4, IqVector::dotMxfp4, new MXFP4Codec()::dotReference)};
 
@@ -87,6 +87,28 @@ class IqCodecPropertiesTest {
             long off = (long) lead * f.type().typeSize;
             int xStart = a.base(rnd.nextInt(2));
             assertThat(f.vector().dot(w, off, a, xStart, n)).as("%s, seed %d", f.type(), seed).isEqualTo(f.scalar().dot(w, off, a, xStart, n));
+        }
+    }
+
+    /** A batch's rows are decoded once and dotted with the tokens as floats, 4 × 4 at a time: the same values as one token's dot. */
+    @Property(tries = 30)
+    void batchedRowsEqualOneTokenDotsBitForBit(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 6) int t,
+                                               @ForAll @IntRange(min = 2, max = 9) int tokens) {
+        GgmlType type = TYPES[t]; // the seven grid types
+        Codec c = Codecs.of(type);
+        Random rnd = new Random(seed);
+        int n = 256 * (1 + rnd.nextInt(3)), rows = 7, r0 = 1; // a block of 4 rows (4×4 tiles where 4 tokens remain), then 2
+        long rowBytes = type.bytesFor(n);
+        MemorySegment w = MemorySegment.ofArray(RandomBlocks.of(type, rows * n / type.blockSize, rnd));
+        float[] x = new float[tokens * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 37 == 0 ? 9 : 1);
+        Activations a = new Activations().prepare(c.activationType(), x, 0, n, tokens);
+        float[] y = new float[tokens * rows];
+        c.dotRows(w, rowBytes, r0, rows, a, tokens, y, 0, rows);
+        for (int k = 0; k < tokens; k++) {
+            for (int r = r0; r < rows; r++) {
+                assertThat(y[k * rows + r]).as("%s row %d token %d, seed %d", type, r, k, seed).isEqualTo(c.dot(w, r * rowBytes, a, a.base(k), n));
+            }
         }
     }
 
