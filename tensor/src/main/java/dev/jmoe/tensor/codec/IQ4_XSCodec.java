@@ -7,6 +7,7 @@ import static dev.jmoe.tensor.codec.Bytes.u8;
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.Codec;
+import dev.jmoe.tensor.DotOrder;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -51,10 +52,20 @@ public final class IQ4_XSCodec implements Codec {
         }
     }
 
+    /**
+     * GGML order: {@link IqVector#dotIq4Xs}, bit-identical to the reference; FAST order: {@link IqGridDots.Kind#IQ4_XS}
+     * (one float multiply per super-block; a batch's rows decoded once for its tokens).
+     */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        if (IqVector.ENABLED) return IqVector.dotIq4Xs(w, offset, x, xStart, n);
-        return dotReference(w, offset, x, xStart, n);
+        if (!IqVector.ENABLED) return dotReference(w, offset, x, xStart, n);
+        return x.order() == DotOrder.FAST ? IqGridDots.Kind.IQ4_XS.dot(w, offset, x, xStart, n) : IqVector.dotIq4Xs(w, offset, x, xStart, n);
+    }
+
+    @Override
+    public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        if (IqVector.ENABLED && x.order() == DotOrder.FAST && nTok > 1) IqGridDots.Kind.IQ4_XS.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        else Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
     }
 
     /** As ggml_vec_dot_iq4_xs_q8_K_generic: per 32 values Σ kv·q8 (int), times d_w·d_x·(ls−32), summed in float. */

@@ -63,6 +63,30 @@ final class IqGridDots {
     private static final IntVector SHIFT_3 = IntVector.fromArray(I, lanes(k -> 3 * (k % 4)), 0);
     private static final IntVector SHIFT_4 = IntVector.fromArray(I, lanes(k -> 4 * (k % 8)), 0);
     private static final IntVector SHIFT_4_HALF = IntVector.fromArray(I, lanes(k -> 4 * (k / 2)), 0);
+    private static final IntVector SHIFT_2_HALF = IntVector.fromArray(I, lanes(k -> 2 * (k / 2)), 0);
+    /** kvalues_iq4nl, four times (64 lanes): the codebook as a permute table. */
+    private static final ByteVector KV_IQ4NL = ByteVector.fromArray(B, repeat(IqTables.KVALUES_IQ4NL, 4), 0);
+    /**
+     * Byte lane k of two groups' values in file order, from {@code lo || hi} (the codebook values of the low and the high
+     * nibbles of 4 groups' 64 bytes): value v of group j = first + k/32 is lo[16j + v] for v < 16, hi[16j + v − 16]
+     * after. {@code PAIR_0}: groups 0 and 1 of the 4, {@code PAIR_1}: 2 and 3.
+     */
+    private static final ByteVector PAIR_0 = pairIndex(0), PAIR_1 = pairIndex(2);
+
+    private static byte[] repeat(byte[] v, int times) {
+        byte[] out = new byte[v.length * times];
+        for (int i = 0; i < out.length; i++) out[i] = v[i % v.length];
+        return out;
+    }
+
+    private static ByteVector pairIndex(int first) {
+        byte[] idx = new byte[64];
+        for (int k = 0; k < 64; k++) {
+            int g = first + k / 32, v = k % 32;
+            idx[k] = (byte) (v < 16 ? 16 * g + v : 64 + 16 * g + v - 16);
+        }
+        return ByteVector.fromArray(B, idx, 0);
+    }
     private static final IntVector SHIFT_8_4 = IntVector.fromArray(I, lanes(k -> k % 2 == 0 ? 8 : 4), 0);
     /** Lane k of IQ1_M's qh bytes (as spread by HALF_LANE_B): its δ bit, 0x08 for even k, 0x80 for odd. */
     private static final ByteVector DELTA_BIT = ByteVector.fromArray(B256, bytes(k -> k % 2 == 0 ? 0x08 : 0x80), 0);
@@ -161,6 +185,16 @@ final class IqGridDots {
             IqRow decode(MemorySegment w, long offset, int nb) {
                 return decodeIq3S(w, offset, nb);
             }
+        },
+        /**
+         * IQ4_XS in the FAST order only ({@link dev.jmoe.tensor.DotOrder}): its reference adds each 32 values' float
+         * product {@code d·(ls−32)·sumi} on its own, this adds the exact integer {@code Σ (ls−32)·sumi} of a super-block
+         * and multiplies once, so the values differ by float rounding (the GGML order keeps {@link IqVector#dotIq4Xs}).
+         */
+        IQ4_XS(IQ4_XSCodec.BYTES, 1f) {
+            IqRow decode(MemorySegment w, long offset, int nb) {
+                return decodeIq4Xs(w, offset, nb);
+            }
         };
 
         /** Rows of a batch decoded together: their float copies (4 × 4 B a column) and one token's quants share L2. */
@@ -250,6 +284,34 @@ final class IqGridDots {
                 }
             }
         }
+    }
+
+    /**
+     * IQ4_XS (see {@link IQ4_XSCodec}): per 32 values 16 bytes of nibbles through the codebook (low nibbles the first
+     * 16 values), and a 6-bit scale biased by 32, for both its halves.
+     */
+    static IqRow decodeIq4Xs(MemorySegment w, long offset, int nb) {
+        IqRow r = IqRow.of(nb);
+        byte[] wq = r.w;
+        int[] ls = r.ls;
+        for (int b = 0; b < nb; b++) {
+            long o = offset + (long) b * IQ4_XSCodec.BYTES;
+            for (int h = 0; h < 2; h++) {
+                // 64 bytes of nibbles = 4 groups; the codebook by a two-table permute (vpermi2b: the one-table byte
+                // select of a 512-bit vector is not compiled to an instruction here), then file order, two groups a vector
+                ByteVector qs = ByteVector.fromMemorySegment(B, w, o + 8 + 64 * h, LE);
+                ByteVector lo = qs.and((byte) 0xf).selectFrom(KV_IQ4NL, KV_IQ4NL);
+                ByteVector hi = qs.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xf).selectFrom(KV_IQ4NL, KV_IQ4NL);
+                PAIR_0.selectFrom(lo, hi).intoArray(wq, 256 * b + 128 * h);
+                PAIR_1.selectFrom(lo, hi).intoArray(wq, 256 * b + 128 * h + 64);
+            }
+            // scale of 32 values ib, for both halves: 4 bits of scales_l (byte 4 + ib/2) and 2 of scales_h (bits 2ib)
+            long head = w.get(LE_LONG, o);
+            IntVector.broadcast(I, (int) (head >>> 32)).lanewise(VectorOperators.LSHR, SHIFT_4_HALF).and(15)
+                    .or(IntVector.broadcast(I, (int) (head >>> 16)).lanewise(VectorOperators.LSHR, SHIFT_2_HALF).and(3).lanewise(VectorOperators.LSHL, 4))
+                    .sub(32).intoArray(ls, 16 * b);
+        }
+        return r;
     }
 
     /** IQ2_XXS (see {@link IQ2_XXSCodec}): per 32 values 4 index bytes, then signs (4×7 bits) and a 4-bit scale. */

@@ -110,7 +110,7 @@ final class IqRow {
         return dw;
     }
 
-    /** For batches: {@code wf[slot][i] = w[i]·ls[i/16]} as floats (exact: at most 62·31 in magnitude). */
+    /** For batches: {@code wf[slot][i] = w[i]·ls[i/16]} as floats (exact: at most 127·32 in magnitude, IQ4_XS's). */
     void widen(int nb, int slot) {
         int at = 256 * nb * slot;
         if (wf.length < at + 256 * nb) wf = java.util.Arrays.copyOf(wf, at + 256 * nb);
@@ -121,7 +121,8 @@ final class IqRow {
 
     /**
      * {@link #dots} over {@link #widen widened} row {@code slot} and quants as floats: each lane adds 16 products of at
-     * most 62·31·128 = 246,016, so its float sum stays below 2^24 and is exact; the lanes are added as integers. So
+     * most 127·32·128 = 520,192 (IQ4_XS; the grid types stay below 62·31·128), so its float sum stays below 2^24 and is
+     * exact; the lanes are added as integers. So
      * {@code sum[b]} is the same integer as {@link #dots} gives, with one fused multiply-add per 16 values a token.
      */
     void dotsFloat(float[] xq, int xo, int nb, int slot) {
@@ -193,7 +194,8 @@ final class IqRow {
 
     /**
      * Pass 3: {@code sum[b] = Σ_h ls[16b+h] · Σ_{i<16} w[256b+16h+i]·q[xo+256b+16h+i]}. Products are at most
-     * 62·128 in magnitude (IQ3_XXS's largest grid value), exact in 16 bits; their 16-value sums are taken in 32.
+     * 127·128 in magnitude (IQ4_XS's codebook; the grids' stay below 62·128), exact in 16 bits; their 16-value sums
+     * are taken in 32.
      */
     void dots(byte[] q, int xo, int nb) {
         for (int b = 0; b < nb; b++) {

@@ -6,6 +6,7 @@ import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.Codec;
 import dev.jmoe.tensor.Codecs;
+import dev.jmoe.tensor.DotOrder;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -92,9 +93,9 @@ class IqCodecPropertiesTest {
 
     /** A batch's rows are decoded once and dotted with the tokens as floats, 4 × 4 at a time: the same values as one token's dot. */
     @Property(tries = 30)
-    void batchedRowsEqualOneTokenDotsBitForBit(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 6) int t,
+    void batchedRowsEqualOneTokenDotsBitForBit(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 7) int t,
                                                @ForAll @IntRange(min = 2, max = 9) int tokens) {
-        GgmlType type = TYPES[t]; // the seven grid types
+        GgmlType type = TYPES[t]; // the seven grid types and IQ4_XS (in the FAST order, the one it batches in)
         Codec c = Codecs.of(type);
         Random rnd = new Random(seed);
         int n = 256 * (1 + rnd.nextInt(3)), rows = 7, r0 = 1; // a block of 4 rows (4×4 tiles where 4 tokens remain), then 2
@@ -102,7 +103,7 @@ class IqCodecPropertiesTest {
         MemorySegment w = MemorySegment.ofArray(RandomBlocks.of(type, rows * n / type.blockSize, rnd));
         float[] x = new float[tokens * n];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 37 == 0 ? 9 : 1);
-        Activations a = new Activations().prepare(c.activationType(), x, 0, n, tokens);
+        Activations a = new Activations().prepare(c.activationType(), DotOrder.FAST, x, 0, n, tokens);
         float[] y = new float[tokens * rows];
         c.dotRows(w, rowBytes, r0, rows, a, tokens, y, 0, rows);
         for (int k = 0; k < tokens; k++) {
@@ -110,6 +111,24 @@ class IqCodecPropertiesTest {
                 assertThat(y[k * rows + r]).as("%s row %d token %d, seed %d", type, r, k, seed).isEqualTo(c.dot(w, r * rowBytes, a, a.base(k), n));
             }
         }
+    }
+
+    /** IQ4_XS in the FAST order: one float multiply per super-block instead of one per 32 values, so within rounding. */
+    @Property(tries = 40)
+    void fastOrderIq4XsIsWithinFloatRoundingOfTheReference(@ForAll("seeds") long seed, @ForAll @IntRange(min = 1, max = 4) int superBlocks) {
+        Random rnd = new Random(seed);
+        int n = 256 * superBlocks;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
+        Activations fast = new Activations().prepare(GgmlType.Q8_K, DotOrder.FAST, x, 0, n, 1);
+        MemorySegment w = MemorySegment.ofArray(RandomBlocks.of(GgmlType.IQ4_XS, superBlocks, rnd));
+        IQ4_XSCodec c = new IQ4_XSCodec();
+        float ref = c.dotReference(w, 0, fast, 0, n);
+        float[] wf = new float[n];
+        c.dequantizeReference(w, 0, wf, 0, n);
+        double mag = 0;
+        for (int i = 0; i < n; i++) mag += Math.abs(wf[i] * fast.d[i / 256] * fast.q[i]);
+        assertThat((double) c.dot(w, 0, fast, 0, n)).as("seed %d", seed).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-6 * mag + 1e-30));
     }
 
     @net.jqwik.api.Provide
