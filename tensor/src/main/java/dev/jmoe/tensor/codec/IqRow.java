@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * One row of a codebook ("grid") IQ type against Q8_K activations, in three passes over per-thread scratch, so that
  * no vector load waits on a store just made:
  * <ol>
- *   <li>the type reads its blocks ({@link IqGridDots}): grid indices into {@link #ix}, sign bits into {@link #sg}
+ *   <li>the type reads its blocks ({@link IqDecoders}): grid indices into {@link #ix}, sign bits into {@link #sg}
  *       (bit j of long k: value 64k+j is negative), the integer scale of each 16 values into {@link #ls};</li>
  *   <li>{@link #gather8}/{@link #gather4}: the grid entries are gathered 64 values at a time, negated where their
  *       sign bit is set (and, for IQ1, shifted by their ±1 delta), and stored as signed int8 in {@link #w};</li>
