@@ -20,56 +20,24 @@ final class IqGridDots {
      * become the dot, in its scalar reference's float order.
      */
     enum Kind {
-        IQ1_S(IQ1_SCodec.BYTES, 1f) {
-            IqRow decode(MemorySegment w, long offset, int nb) {
-                return IqDecoders.decodeIq1S(w, offset, nb);
-            }
-        },
-        IQ1_M(IQ1_MCodec.BYTES, 1f) {
-            IqRow decode(MemorySegment w, long offset, int nb) {
-                return IqDecoders.decodeIq1M(w, offset, nb);
-            }
-
-            @Override
-            float blockScale(MemorySegment w, long o) {
-                return IQ1_MCodec.scale(w, o);
-            }
-        },
-        IQ2_XXS(IQ2_XXSCodec.BYTES, 0.125f) {
-            IqRow decode(MemorySegment w, long offset, int nb) {
-                return IqDecoders.decodeIq2Xxs(w, offset, nb);
-            }
-        },
-        IQ2_XS(IQ2_XSCodec.BYTES, 0.125f) {
-            IqRow decode(MemorySegment w, long offset, int nb) {
-                return IqDecoders.decodeIq2Xs(w, offset, nb);
-            }
-        },
-        IQ2_S(IQ2_SCodec.BYTES, 0.125f) {
-            IqRow decode(MemorySegment w, long offset, int nb) {
-                return IqDecoders.decodeIq2S(w, offset, nb);
-            }
-        },
-        IQ3_XXS(IQ3_XXSCodec.BYTES, 0.25f) {
-            IqRow decode(MemorySegment w, long offset, int nb) {
-                return IqDecoders.decodeIq3Xxs(w, offset, nb);
-            }
-        },
-        IQ3_S(IQ3_SCodec.BYTES, 1f) {
-            IqRow decode(MemorySegment w, long offset, int nb) {
-                return IqDecoders.decodeIq3S(w, offset, nb);
-            }
-        },
+        IQ1_S(IQ1_SCodec.BYTES, 1f, IqDecoders::decodeIq1S),
+        IQ1_M(IQ1_MCodec.BYTES, 1f, IqDecoders::decodeIq1M),
+        IQ2_XXS(IQ2_XXSCodec.BYTES, 0.125f, IqDecoders::decodeIq2Xxs),
+        IQ2_XS(IQ2_XSCodec.BYTES, 0.125f, IqDecoders::decodeIq2Xs),
+        IQ2_S(IQ2_SCodec.BYTES, 0.125f, IqDecoders::decodeIq2S),
+        IQ3_XXS(IQ3_XXSCodec.BYTES, 0.25f, IqDecoders::decodeIq3Xxs),
+        IQ3_S(IQ3_SCodec.BYTES, 1f, IqDecoders::decodeIq3S),
         /**
          * IQ4_XS in the FAST order only ({@link dev.jmoe.tensor.DotOrder}): its reference adds each 32 values' float
          * product {@code d·(ls−32)·sumi} on its own, this adds the exact integer {@code Σ (ls−32)·sumi} of a super-block
          * and multiplies once, so the values differ by float rounding (the GGML order keeps {@link IqVector#dotIq4Xs}).
          */
-        IQ4_XS(IQ4_XSCodec.BYTES, 1f) {
-            IqRow decode(MemorySegment w, long offset, int nb) {
-                return IqDecoders.decodeIq4Xs(w, offset, nb);
-            }
-        };
+        IQ4_XS(IQ4_XSCodec.BYTES, 1f, IqDecoders::decodeIq4Xs);
+
+        /** Passes 1 and 2 of a type: the row's signed int8 weights and 16-value scales in this thread's {@link IqRow}. */
+        interface Decoder {
+            IqRow decode(MemorySegment w, long offset, int nb);
+        }
 
         /** Rows of a batch decoded together: their float copies (4 × 4 B a column) and one token's quants share L2. */
         private static final int BATCH_ROWS = 4;
@@ -83,18 +51,22 @@ final class IqGridDots {
          */
         private final boolean eighths;
 
-        Kind(int blockBytes, float factor) {
+        private final Decoder decoder;
+
+        Kind(int blockBytes, float factor, Decoder decoder) {
             this.blockBytes = blockBytes;
             this.factor = factor;
+            this.decoder = decoder;
             this.eighths = blockBytes == IQ1_SCodec.BYTES || blockBytes == IQ1_MCodec.BYTES;
         }
 
-        /** Passes 1 and 2: the row's signed int8 weights and 16-value scales in this thread's {@link IqRow}. */
-        abstract IqRow decode(MemorySegment w, long offset, int nb);
+        private IqRow decode(MemorySegment w, long offset, int nb) {
+            return decoder.decode(w, offset, nb);
+        }
 
         /** The float scale d of the super-block at byte {@code o}: its leading fp16 (IQ1_M spreads it over its scales). */
-        float blockScale(MemorySegment w, long o) {
-            return f16(w, o);
+        private float blockScale(MemorySegment w, long o) {
+            return this == IQ1_M ? IQ1_MCodec.scale(w, o) : f16(w, o);
         }
 
         /** The row's super-block scales into {@code dw[at..at+nb)}. */
