@@ -6,6 +6,7 @@ import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.Codec;
 import dev.jmoe.tensor.Codecs;
+import dev.jmoe.tensor.DotOrder;
 import dev.jmoe.tensor.MatVec;
 import dev.jmoe.tensor.Matrix;
 import dev.jmoe.tensor.Parallel;
@@ -68,9 +69,24 @@ class LlamaCppGoldenTest {
         Matrix m = new Matrix("golden." + type, type, Codecs.of(type), g.weights(), g.perRow(), g.rows());
         float[] y = new float[g.rows()];
         try (Parallel pool = new Parallel(2)) {
-            new MatVec(pool).matvec(m, g.x(), y);
+            new MatVec(pool, DotOrder.GGML).matvec(m, g.x(), y);
+            assertThat(y).as("GGML order").isEqualTo(g.dotGeneric());
+            new MatVec(pool, DotOrder.FAST).matvec(m, g.x(), y);
         }
-        assertThat(y).isEqualTo(g.dotGeneric());
+        if (type != GgmlType.IQ4_XS) {
+            assertThat(y).as("FAST order (the same kernels for this type)").isEqualTo(g.dotGeneric());
+            return;
+        }
+        // IQ4_XS's FAST order multiplies each super-block's exact integer sum once, where ggml adds each 32 values'
+        // float product: within float rounding of the sum of the products' magnitudes
+        Codec c = Codecs.of(type);
+        float[] w = new float[g.perRow()];
+        for (int r = 0; r < g.rows(); r++) {
+            c.dequantizeReference(g.weights(), (long) r * g.rowBytes(), w, 0, g.perRow());
+            double mag = 0;
+            for (int i = 0; i < w.length; i++) mag += Math.abs((double) w[i] * g.x()[i]);
+            assertThat(y[r]).as("FAST order, row %d", r).isCloseTo(g.dotGeneric()[r], org.assertj.core.data.Offset.offset((float) (1e-6 * mag)));
+        }
     }
 
     @ParameterizedTest
