@@ -4,10 +4,10 @@ import dev.jmoe.gguf.GgmlType;
 import java.util.Random;
 
 /** Random blocks of a type: random bits everywhere, except the scale fields, which get finite, moderate values. */
-final class RandomBlocks {
+public final class RandomBlocks {
     private RandomBlocks() {}
 
-    static byte[] of(GgmlType type, int nBlocks, Random rnd) {
+    public static byte[] of(GgmlType type, int nBlocks, Random rnd) {
         byte[] b = new byte[nBlocks * type.typeSize];
         rnd.nextBytes(b);
         for (int i = 0; i < nBlocks; i++) {
