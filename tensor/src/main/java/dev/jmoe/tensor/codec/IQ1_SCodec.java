@@ -27,6 +27,11 @@ public final class IQ1_SCodec extends IqGridCodec {
         return IqGridDots.Kind.IQ1_S;
     }
 
+    @Override
+    float dotNarrow(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        return IqVector.dotIq1S(w, offset, x, xStart, n);
+    }
+
     /** As ggml's dequantize_row_iq1_s. */
     @Override
     public void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {

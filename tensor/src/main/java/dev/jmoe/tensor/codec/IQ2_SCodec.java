@@ -29,6 +29,11 @@ public final class IQ2_SCodec extends IqGridCodec {
         return IqGridDots.Kind.IQ2_S;
     }
 
+    @Override
+    float dotNarrow(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        return IqVector.dotIq2S(w, offset, x, xStart, n);
+    }
+
     /** As ggml's dequantize_row_iq2_s. */
     @Override
     public void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {

@@ -26,6 +26,11 @@ public final class IQ2_XXSCodec extends IqGridCodec {
         return IqGridDots.Kind.IQ2_XXS;
     }
 
+    @Override
+    float dotNarrow(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        return IqVector.dotIq2Xxs(w, offset, x, xStart, n);
+    }
+
     /** As ggml's dequantize_row_iq2_xxs. */
     @Override
     public void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {

@@ -55,6 +55,11 @@ public final class IQ3_SCodec extends IqGridCodec {
     }
 
     @Override
+    float dotNarrow(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        return IqVector.dotIq3S(w, offset, x, xStart, n);
+    }
+
+    @Override
     float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         byte[] grid = IqTables.IQ3S_GRID;
         byte[] q8 = x.q;

@@ -26,6 +26,11 @@ public final class IQ3_XXSCodec extends IqGridCodec {
         return IqGridDots.Kind.IQ3_XXS;
     }
 
+    @Override
+    float dotNarrow(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        return IqVector.dotIq3Xxs(w, offset, x, xStart, n);
+    }
+
     /** As ggml's dequantize_row_iq3_xxs. */
     @Override
     public void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {

@@ -53,18 +53,18 @@ public final class IQ4_XSCodec implements Codec {
     }
 
     /**
-     * GGML order: {@link IqVector#dotIq4Xs}, bit-identical to the reference; FAST order: {@link IqGridDots.Kind#IQ4_XS}
-     * (one float multiply per super-block; a batch's rows decoded once for its tokens).
+     * GGML order: {@link IqVector#dotIq4Xs}, bit-identical to the reference; FAST order, with 512-bit vectors:
+     * {@link IqGridDots.Kind#IQ4_XS} (one float multiply per super-block; a batch's rows decoded once for its tokens).
      */
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
         if (!IqVector.ENABLED) return dotReference(w, offset, x, xStart, n);
-        return x.order() == DotOrder.FAST ? IqGridDots.Kind.IQ4_XS.dot(w, offset, x, xStart, n) : IqVector.dotIq4Xs(w, offset, x, xStart, n);
+        return IqGridDots.ENABLED && x.order() == DotOrder.FAST ? IqGridDots.Kind.IQ4_XS.dot(w, offset, x, xStart, n) : IqVector.dotIq4Xs(w, offset, x, xStart, n);
     }
 
     @Override
     public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
-        if (IqVector.ENABLED && x.order() == DotOrder.FAST && nTok > 1) IqGridDots.Kind.IQ4_XS.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        if (IqGridDots.ENABLED && x.order() == DotOrder.FAST && nTok > 1) IqGridDots.Kind.IQ4_XS.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
         else Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
     }
 

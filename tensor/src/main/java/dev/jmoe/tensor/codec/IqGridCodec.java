@@ -6,9 +6,9 @@ import dev.jmoe.tensor.Codec;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What the codebook IQ codecs share: Q8_K activations, and a dot and row loop that take {@link IqGridDots}'s Vector API
- * path (a batch's rows decoded once for all its tokens) or, with {@code -Djmoe.vector=false}, the type's scalar
- * reference.
+ * What the codebook IQ codecs share: Q8_K activations, and a dot and row loop that take {@link IqGridDots}'s 512-bit
+ * path (a batch's rows decoded once for all its tokens), or without 512-bit vectors the type's 256-bit kernel where it
+ * has one ({@link #dotNarrow}), or with {@code -Djmoe.vector=false} its scalar reference.
  */
 abstract class IqGridCodec implements Codec {
     /** This type's decoding and float combination. */
@@ -22,14 +22,20 @@ abstract class IqGridCodec implements Codec {
         return GgmlType.Q8_K;
     }
 
+    /** The dot on a CPU without 512-bit vectors: the type's {@link IqVector} kernel where it has one, else the reference. */
+    float dotNarrow(MemorySegment w, long offset, Activations x, int xStart, int n) {
+        return dotReference(w, offset, x, xStart, n);
+    }
+
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
-        return IqVector.ENABLED ? kind().dot(w, offset, x, xStart, n) : dotReference(w, offset, x, xStart, n);
+        if (IqGridDots.ENABLED) return kind().dot(w, offset, x, xStart, n);
+        return IqVector.ENABLED ? dotNarrow(w, offset, x, xStart, n) : dotReference(w, offset, x, xStart, n);
     }
 
     @Override
     public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
-        if (IqVector.ENABLED && nTok > 1) kind().dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        if (IqGridDots.ENABLED && nTok > 1) kind().dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
         else Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
     }
 }

@@ -16,6 +16,12 @@ final class IqGridDots {
     private IqGridDots() {}
 
     /**
+     * Whether these kernels run: the Vector API on, with 512-bit vectors preferred (AVX-512). They are written for
+     * 512-bit gathers and permutes, which a CPU with 256-bit vectors would emulate (measured 0.01 GB/s).
+     */
+    static final boolean ENABLED = IqVector.ENABLED && Int8FloatKernels.ENABLED;
+
+    /**
      * A codebook IQ type: how its row is decoded into an {@link IqRow}, and how the row's per-super-block integer sums
      * become the dot, in its scalar reference's float order.
      */

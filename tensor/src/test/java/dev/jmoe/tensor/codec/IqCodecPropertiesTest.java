@@ -66,6 +66,12 @@ class IqCodecPropertiesTest {
             new FastPath(GgmlType.IQ3_S, IqGridDots.Kind.IQ3_S::dot, new IQ3_SCodec()::dotReference),
             new FastPath(GgmlType.IQ1_S, IqGridDots.Kind.IQ1_S::dot, new IQ1_SCodec()::dotReference),
             new FastPath(GgmlType.IQ1_M, IqGridDots.Kind.IQ1_M::dot, new IQ1_MCodec()::dotReference),
+            // the 256-bit kernels of CPUs without 512-bit vectors
+            new FastPath(GgmlType.IQ2_XXS, IqVector::dotIq2Xxs, new IQ2_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ2_S, IqVector::dotIq2S, new IQ2_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_XXS, IqVector::dotIq3Xxs, new IQ3_XXSCodec()::dotReference),
+            new FastPath(GgmlType.IQ3_S, IqVector::dotIq3S, new IQ3_SCodec()::dotReference),
+            new FastPath(GgmlType.IQ1_S, IqVector::dotIq1S, new IQ1_SCodec()::dotReference),
             new FastPath(GgmlType.IQ4_XS, IqVector::dotIq4Xs, new IQ4_XSCodec()::dotReference),
             new FastPath(GgmlType.MXFP4, IqVector::dotMxfp4, new MXFP4Codec()::dotReference)};
 
