@@ -270,16 +270,22 @@ public final class Calibration {
             float[] row = new float[cols];
             for (int i = 0; i < cols; i++) row[i] = (float) rnd.nextGaussian();
             c.quantize(row, 0, w, 0, cols);
+            for (int r = 1; r < rows; r++) MemorySegment.copy(w, 0, w, r * rowBytes, rowBytes);
         } else {
+            // 64 distinct rows, cycled: the IQ kernels gather grid entries by the weights' indices, and with one row
+            // copied everywhere every row would find the same few entries in L1, as no real weight's rows do
+            int distinct = Math.min(rows, 64);
             byte[] row = new byte[(int) rowBytes];
-            rnd.nextBytes(row);
-            for (long b = 0; b < rowBytes; b += c.type().typeSize) {
-                row[(int) b] = 0x66; // fp16 0.1, little-endian
-                row[(int) b + 1] = 0x2E;
+            for (int r = 0; r < distinct; r++) {
+                rnd.nextBytes(row);
+                for (long b = 0; b < rowBytes; b += c.type().typeSize) {
+                    row[(int) b] = 0x66; // fp16 0.1, little-endian
+                    row[(int) b + 1] = 0x2E;
+                }
+                MemorySegment.copy(row, 0, w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rowBytes, row.length);
             }
-            MemorySegment.copy(row, 0, w, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, row.length);
+            for (int r = distinct; r < rows; r++) MemorySegment.copy(w, (r % distinct) * rowBytes, w, r * rowBytes, rowBytes);
         }
-        for (int r = 1; r < rows; r++) MemorySegment.copy(w, 0, w, r * rowBytes, rowBytes);
         return new Matrix("calibration", c.type(), c, w, cols, rows);
     }
 
