@@ -16,7 +16,7 @@ public final class KernelWorkout {
     private KernelWorkout() {}
 
     static final List<GgmlType> IQ_TYPES = List.of(GgmlType.IQ1_S, GgmlType.IQ1_M, GgmlType.IQ2_XXS, GgmlType.IQ2_XS,
-            GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.IQ4_XS);
+            GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.IQ4_XS, GgmlType.IQ4_NL);
 
     public static void main(String[] args) {
         int cols = 512, calls = Integer.parseInt(args[0]), tokens = 5;

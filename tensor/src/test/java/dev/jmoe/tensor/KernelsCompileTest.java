@@ -29,7 +29,7 @@ class KernelsCompileTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(out).as("every kernel ran").contains("worked Q2_K", "worked Q3_K", "worked Q4_K", "worked Q5_K", "worked Q6_K",
-                "worked IQ1_S", "worked IQ1_M", "worked IQ2_XXS", "worked IQ2_XS", "worked IQ2_S", "worked IQ3_XXS", "worked IQ3_S", "worked IQ4_XS");
+                "worked IQ1_S", "worked IQ1_M", "worked IQ2_XXS", "worked IQ2_XS", "worked IQ2_S", "worked IQ3_XXS", "worked IQ3_S", "worked IQ4_XS", "worked IQ4_NL");
         List<String> skipped = out.lines().filter(l -> (l.contains("dev.jmoe.tensor.codec.Packed") || l.contains("dev.jmoe.tensor.codec.Iq"))
                 && l.contains("COMPILE SKIPPED")).toList();
         assertThat(skipped).as("compilations of packed and IQ kernels that the JIT gave up on").isEmpty();

@@ -8,6 +8,7 @@ import static dev.jmoe.tensor.codec.Blocks.u8;
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.Codec;
+import dev.jmoe.tensor.DotOrder;
 import dev.jmoe.tensor.Simd;
 import java.lang.foreign.MemorySegment;
 
@@ -53,6 +54,13 @@ public final class IQ4_NLCodec implements Codec {
     @Override
     public float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
         return Simd.INT_KERNELS ? LegacyVector.dotIq4Nl(w, offset, x, xStart, n) : dotReference(w, offset, x, xStart, n);
+    }
+
+    /** Batches in the FAST order, with 512-bit vectors: {@link IqGridDots#iq4NlRows} (float tiles, within rounding). */
+    @Override
+    public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        if (IqGridDots.ENABLED && x.order() == DotOrder.FAST && nTok > 1) IqGridDots.iq4NlRows(this, w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+        else Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
     }
 
     /** As ggml_vec_dot_iq4_nl_q8_0 (generic): per block d_w·d_x · Σ kvalues[nibble]·q8. */

@@ -3,6 +3,7 @@ package dev.jmoe.tensor.codec;
 import static dev.jmoe.tensor.codec.Bytes.f16;
 
 import dev.jmoe.tensor.Activations;
+import dev.jmoe.tensor.Codec;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -134,6 +135,34 @@ final class IqGridDots {
                         y[yOff + t * yStride + a + k] = combine(r.sum, 0, dw, k * nb, x, t * n, nb);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * IQ4_NL's batches in the FAST order ({@link dev.jmoe.tensor.DotOrder}): 4 rows at a time dequantized to floats
+     * (d·kvalue, exact), the tokens' quants times their block scales as floats, and {@link IqRow#floatTile4x4}: within
+     * float rounding of ggml's per-block sums. Its one-token dot stays {@link LegacyVector#dotIq4Nl}.
+     */
+    static void iq4NlRows(Codec c, MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        int n = x.length();
+        IqRow r = IqRow.local();
+        if (r.wf.length < 4 * n) r.wf = new float[4 * n];
+        if (r.xq.length < n * nTok) r.xq = new float[n * nTok];
+        float[] wf = r.wf, xf = r.xq, out = r.out16;
+        for (int i = 0; i < n * nTok; i++) xf[i] = x.q[i] * x.d[i / 32];
+        for (int a = r0; a < r1; a += 4) {
+            int m = Math.min(4, r1 - a);
+            for (int k = 0; k < m; k++) c.dequantize(w, (a + k) * rowBytes, wf, k * n, n);
+            int t = 0;
+            for (; m == 4 && t + 4 <= nTok; t += 4) {
+                IqRow.floatTile4x4(wf, n, xf, t * n, (t + 1) * n, (t + 2) * n, (t + 3) * n, n, out);
+                for (int k = 0; k < 4; k++) {
+                    for (int j = 0; j < 4; j++) y[yOff + (t + j) * yStride + a + k] = out[4 * k + j];
+                }
+            }
+            for (; t < nTok; t++) {
+                for (int k = 0; k < m; k++) y[yOff + t * yStride + a + k] = IqRow.floatDot(wf, k * n, xf, t * n, n);
             }
         }
     }

@@ -52,8 +52,15 @@ final class IqRow {
     float[] wf = new float[0], xq = new float[0];
     /** {@link #dotsFloat4x4}'s sums. */
     int[] tile = new int[0];
+    /** {@link #floatTile4x4}'s sums. */
+    final float[] out16 = new float[16];
     /** The rows' super-block float scales d. */
     float[] dw = new float[0];
+
+    /** This thread's scratch. */
+    static IqRow local() {
+        return LOCAL.get();
+    }
 
     /** This thread's scratch, sized for {@code nb} super-blocks. */
     static IqRow of(int nb) {
@@ -190,6 +197,63 @@ final class IqRow {
                 tile[14 * nb + b] = ((IntVector) a32.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
                 tile[15 * nb + b] = ((IntVector) a33.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
         }
+    }
+
+    /**
+     * Float rows × tokens, FAST order (IQ4_NL's batches): rows {@code wf[k·stride ..]} (k = 0..3, already times their
+     * block scales) against tokens {@code xf[x0..]} … {@code xf[x3..]} (quants times theirs), {@code n} values;
+     * {@code out[4·row + token]} is the sum, each lane's FMAs then one reduction (float rounding, not ggml's order).
+     */
+    static void floatTile4x4(float[] wf, int stride, float[] xf, int x0, int x1, int x2, int x3, int n, float[] out) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00; // a<row><token>
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int i = 0; i < n; i += 16) {
+            FloatVector w0 = FloatVector.fromArray(F, wf, i), w1 = FloatVector.fromArray(F, wf, stride + i);
+            FloatVector w2 = FloatVector.fromArray(F, wf, 2 * stride + i), w3 = FloatVector.fromArray(F, wf, 3 * stride + i);
+            FloatVector x0v = FloatVector.fromArray(F, xf, x0 + i), x1v = FloatVector.fromArray(F, xf, x1 + i);
+            FloatVector x2v = FloatVector.fromArray(F, xf, x2 + i), x3v = FloatVector.fromArray(F, xf, x3 + i);
+            a00 = w0.fma(x0v, a00);
+            a01 = w0.fma(x1v, a01);
+            a02 = w0.fma(x2v, a02);
+            a03 = w0.fma(x3v, a03);
+            a10 = w1.fma(x0v, a10);
+            a11 = w1.fma(x1v, a11);
+            a12 = w1.fma(x2v, a12);
+            a13 = w1.fma(x3v, a13);
+            a20 = w2.fma(x0v, a20);
+            a21 = w2.fma(x1v, a21);
+            a22 = w2.fma(x2v, a22);
+            a23 = w2.fma(x3v, a23);
+            a30 = w3.fma(x0v, a30);
+            a31 = w3.fma(x1v, a31);
+            a32 = w3.fma(x2v, a32);
+            a33 = w3.fma(x3v, a33);
+        }
+        out[0] = a00.reduceLanes(VectorOperators.ADD);
+        out[1] = a01.reduceLanes(VectorOperators.ADD);
+        out[2] = a02.reduceLanes(VectorOperators.ADD);
+        out[3] = a03.reduceLanes(VectorOperators.ADD);
+        out[4] = a10.reduceLanes(VectorOperators.ADD);
+        out[5] = a11.reduceLanes(VectorOperators.ADD);
+        out[6] = a12.reduceLanes(VectorOperators.ADD);
+        out[7] = a13.reduceLanes(VectorOperators.ADD);
+        out[8] = a20.reduceLanes(VectorOperators.ADD);
+        out[9] = a21.reduceLanes(VectorOperators.ADD);
+        out[10] = a22.reduceLanes(VectorOperators.ADD);
+        out[11] = a23.reduceLanes(VectorOperators.ADD);
+        out[12] = a30.reduceLanes(VectorOperators.ADD);
+        out[13] = a31.reduceLanes(VectorOperators.ADD);
+        out[14] = a32.reduceLanes(VectorOperators.ADD);
+        out[15] = a33.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One float row against one token's floats, as {@link #floatTile4x4} does each pair. */
+    static float floatDot(float[] wf, int wo, float[] xf, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < n; i += 16) acc = FloatVector.fromArray(F, wf, wo + i).fma(FloatVector.fromArray(F, xf, xo + i), acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -137,6 +137,30 @@ class IqCodecPropertiesTest {
         assertThat((double) c.dot(w, 0, fast, 0, n)).as("seed %d", seed).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-6 * mag + 1e-30));
     }
 
+    /** IQ4_NL's batches in the FAST order (float tiles): within float rounding of its reference, token by token. */
+    @Property(tries = 30)
+    void fastOrderIq4NlBatchesAreWithinFloatRoundingOfTheReference(@ForAll("seeds") long seed, @ForAll @IntRange(min = 2, max = 9) int tokens) {
+        Random rnd = new Random(seed);
+        int n = 32 * (1 + rnd.nextInt(44)), rows = 7, r0 = 1; // 1408, Moonlight's expert rows, among them
+        IQ4_NLCodec c = new IQ4_NLCodec();
+        long rowBytes = GgmlType.IQ4_NL.bytesFor(n);
+        MemorySegment w = MemorySegment.ofArray(RandomBlocks.of(GgmlType.IQ4_NL, rows * n / 32, rnd));
+        float[] x = new float[tokens * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        Activations a = new Activations().prepare(GgmlType.Q8_0, DotOrder.FAST, x, 0, n, tokens);
+        float[] y = new float[tokens * rows], wf = new float[n];
+        c.dotRows(w, rowBytes, r0, rows, a, tokens, y, 0, rows);
+        for (int r = r0; r < rows; r++) {
+            c.dequantizeReference(w, r * rowBytes, wf, 0, n);
+            for (int k = 0; k < tokens; k++) {
+                double mag = 0;
+                for (int i = 0; i < n; i++) mag += Math.abs(wf[i] * a.q[k * n + i] * a.d[(k * n + i) / 32]);
+                assertThat((double) y[k * rows + r]).as("row %d token %d, seed %d", r, k, seed)
+                        .isCloseTo(c.dotReference(w, r * rowBytes, a, a.base(k), n), org.assertj.core.data.Offset.offset(1e-6 * mag + 1e-30));
+            }
+        }
+    }
+
     @net.jqwik.api.Provide
     net.jqwik.api.Arbitrary<Long> seeds() {
         return net.jqwik.api.Arbitraries.longs();
