@@ -13,6 +13,9 @@ import dev.jmoe.gguf.GgmlType;
  * Q8_K sums of each 16 quants in {@code bsums[v*n/16 ..]}.
  */
 public final class Activations {
+    /** Quantize with vector ops (the same bytes as {@link ActivationQuant}); VectorApi first, as below. */
+    private static final boolean VECTOR_QUANT = VectorApi.AVAILABLE && ActivationQuantVector.ENABLED;
+
     GgmlType format = GgmlType.F32;
     int n;
     int count;
@@ -84,40 +87,45 @@ public final class Activations {
             case F32 -> { }
             case Q8_0, Q8_1 -> {
                 ensureQuant(total, total / 32, false);
-                for (int v = 0; v < count; v++) ActivationQuant.q8_0(f, v * n, n, q, d, format == GgmlType.Q8_1 ? s : null, v * n / 32);
+                float[] sums = format == GgmlType.Q8_1 ? s : null;
                 // Q8_0 only: the Q8_1 users (Q4_1, Q5_1) have no Int8FloatKernels; VectorApi first, so that without the
                 // module Int8FloatKernels is never loaded
-                if (format == GgmlType.Q8_0 && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED) {
-                    if (order == DotOrder.FAST) {
-                        if (q8sum.length < total / 32) q8sum = new short[total / 32];
-                        if (q16sum.length < total / 16) q16sum = new short[total / 16];
-                        for (int h = 0; h < total / 16; h++) {
-                            int sum = 0;
-                            for (int i = 16 * h; i < 16 * h + 16; i++) sum += q[i];
-                            q16sum[h] = (short) (16 * sum);
-                        }
-                        for (int b = 0; b < total / 32; b++) q8sum[b] = (short) ((q16sum[2 * b] + q16sum[2 * b + 1]) / 2);
-                        // the batched tiles and narrow Q4_0 rows read floats; one token of a wide row reads the bytes
-                        if (count >= dev.jmoe.tensor.codec.Q8FloatKernels.TILE_TOKENS || n <= dev.jmoe.tensor.codec.Q8FloatKernels.FLOAT_ROW_COLS) {
-                            scaledQuants(total, 5);
-                        }
-                    } else {
-                        if (qp.length < total) qp = new byte[total];
-                        dev.jmoe.tensor.codec.Int8FloatKernels.permuteActivations(q, qp, 0, total);
+                boolean int8 = format == GgmlType.Q8_0 && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Int8FloatKernels.ENABLED;
+                boolean blockSums = int8 && order == DotOrder.FAST;
+                if (blockSums) {
+                    if (q8sum.length < total / 32) q8sum = new short[total / 32];
+                    if (q16sum.length < total / 16) q16sum = new short[total / 16];
+                }
+                for (int v = 0; v < count; v++) {
+                    if (VECTOR_QUANT) ActivationQuantVector.q8_0(f, v * n, n, q, d, sums, blockSums ? q16sum : null, q8sum, v * n / 32);
+                    else ActivationQuant.q8_0(f, v * n, n, q, d, sums, v * n / 32);
+                }
+                if (blockSums && !VECTOR_QUANT) {
+                    for (int h = 0; h < total / 16; h++) q16sum[h] = (short) (16 * sum(16 * h, 16));
+                    for (int b = 0; b < total / 32; b++) q8sum[b] = (short) ((q16sum[2 * b] + q16sum[2 * b + 1]) / 2);
+                }
+                if (blockSums) {
+                    // the batched tiles and narrow Q4_0 rows read floats; one token of a wide row reads the bytes
+                    if (count >= dev.jmoe.tensor.codec.Q8FloatKernels.TILE_TOKENS || n <= dev.jmoe.tensor.codec.Q8FloatKernels.FLOAT_ROW_COLS) {
+                        scaledQuants(total, 5);
                     }
+                } else if (int8) {
+                    if (qp.length < total) qp = new byte[total];
+                    dev.jmoe.tensor.codec.Int8FloatKernels.permuteActivations(q, qp, 0, total);
                 }
             }
             case Q8_K -> {
                 ensureQuant(total, total / 256, true);
-                for (int v = 0; v < count; v++) ActivationQuant.q8_K(f, v * n, n, q, d, bsums, v * n / 256);
-                if (order == DotOrder.FAST && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Q4KFloatKernels.ENABLED) {
-                    scaledQuants(total, 8); // Q4KFloatKernels
-                    if (q8ksum8.length < total / 8) q8ksum8 = new short[total / 8];
-                    for (int e = 0; e < total / 8; e++) {
-                        int sum = 0;
-                        for (int i = 8 * e; i < 8 * e + 8; i++) sum += q[i];
-                        q8ksum8[e] = (short) (32 * sum);
-                    }
+                // Q4KFloatKernels (Q4_K rows) read the quants as floats, they and PackedQ6K the sums of each 8
+                boolean extras = order == DotOrder.FAST && VectorApi.AVAILABLE && dev.jmoe.tensor.codec.Q4KFloatKernels.ENABLED;
+                if (extras && q8ksum8.length < total / 8) q8ksum8 = new short[total / 8];
+                for (int v = 0; v < count; v++) {
+                    if (VECTOR_QUANT) ActivationQuantVector.q8_K(f, v * n, n, q, d, bsums, extras ? q8ksum8 : null, v * n / 256);
+                    else ActivationQuant.q8_K(f, v * n, n, q, d, bsums, v * n / 256);
+                }
+                if (extras) {
+                    scaledQuants(total, 8);
+                    if (!VECTOR_QUANT) for (int e = 0; e < total / 8; e++) q8ksum8[e] = (short) (32 * sum(8 * e, 8));
                 }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);
@@ -128,7 +136,18 @@ public final class Activations {
     /** {@code qf[i] = q[i] · d[i >> blockShift]} for blocks of {@code 1 << blockShift} (32: Q8_0, 256: Q8_K). */
     private void scaledQuants(int total, int blockShift) {
         if (qf.length < total) qf = new float[total];
-        for (int i = 0; i < total; i++) qf[i] = q[i] * d[i >> blockShift];
+        int block = 1 << blockShift;
+        for (int b = 0; b < total / block; b++) { // one scale a block: C2 vectorizes the inner loop
+            float db = d[b];
+            for (int i = b * block; i < (b + 1) * block; i++) qf[i] = q[i] * db;
+        }
+    }
+
+    /** Σ q[from, from + len). */
+    private int sum(int from, int len) {
+        int sum = 0;
+        for (int i = from; i < from + len; i++) sum += q[i];
+        return sum;
     }
 
     private void ensureQuant(int total, int blocks, boolean k) {
