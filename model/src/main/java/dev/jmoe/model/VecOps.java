@@ -1,11 +1,18 @@
 package dev.jmoe.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Float dot product and axpy for the attention inner loops (Vector API, scalar tail); deterministic. */
 final class VecOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /** As many F16 values as S has floats. */
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
 
     private VecOps() {}
 
@@ -37,16 +44,47 @@ final class VecOps {
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
-    /** Dot product with an F16 operand (IEEE half bits), accumulated in float. */
+    /**
+     * Dot product with an F16 operand (IEEE half bits), accumulated in float in a fixed order (two lane-wise FMA
+     * chains, then the lanes in order). The F16 cache's attention reads every cached row once per head with it: the
+     * sequential scalar sum it replaced (one add's latency a value) held Moonlight's 128-token prefill at 10 % attention.
+     */
     static float dot16(float[] a, int ao, short[] b, int bo, int n) {
+        int i = 0, len = S.length();
         float s = 0;
-        for (int i = 0; i < n; i++) s += a[ao + i] * Float.float16ToFloat(b[bo + i]);
+        if (n >= 2 * len) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0;
+            for (int up = n - 2 * len; i <= up; i += 2 * len) {
+                // F16 → F32 written out (a helper returning a vector is boxed when compiled on its own): sign and
+                // the 15 low bits moved to their float places, times 2^112 (exact for normal and subnormal halves);
+                // exponent 31 (infinities, NaN) gets the float's all-ones exponent, as Float.float16ToFloat does
+                IntVector h0 = (IntVector) ShortVector.fromArray(H, b, bo + i).convertShape(VectorOperators.S2I, I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromArray(H, b, bo + i + len).convertShape(VectorOperators.S2I, I, 0);
+                FloatVector f0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                FloatVector f1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f0 = f0.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, h0.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                f1 = f1.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, h1.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                a0 = FloatVector.fromArray(S, a, ao + i).fma(f0, a0);
+                a1 = FloatVector.fromArray(S, a, ao + i + len).fma(f1, a1);
+            }
+            FloatVector acc = a0.add(a1);
+            for (int l = 0; l < len; l++) s += acc.lane(l); // a fixed order, as in dot
+        }
+        for (; i < n; i++) s += a[ao + i] * Float.float16ToFloat(b[bo + i]);
         return s;
     }
 
-    /** {@code y[yo..+n) += alpha · x[xo..+n)} with x in F16. */
+    /** {@code y[yo..+n) += alpha · x[xo..+n)} with x in F16 (converted as in {@link #dot16}). */
     static void axpy16(float alpha, short[] x, int xo, float[] y, int yo, int n) {
-        for (int i = 0; i < n; i++) y[yo + i] += alpha * Float.float16ToFloat(x[xo + i]);
+        int i = 0, len = S.length();
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        for (int up = n - len; i <= up; i += len) {
+            IntVector h = (IntVector) ShortVector.fromArray(H, x, xo + i).convertShape(VectorOperators.S2I, I, 0);
+            FloatVector f = h.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f = f.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, h.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            f.fma(va, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] = Math.fma(alpha, Float.float16ToFloat(x[xo + i]), y[yo + i]); // as the lanes
     }
 
     /** Rounds to the nearest F16 value (ggml's fp32→fp16 conversion, round to nearest even). */

@@ -1,0 +1,74 @@
+package dev.jmoe.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The F16-operand dot and axpy of the F16 KV cache against a double-precision sum of {@link Float#float16ToFloat}
+ * values: within float rounding for random halves (normal, subnormal, zero) at lengths with and without a scalar
+ * tail, and infinities and NaN converted as {@code float16ToFloat} converts them.
+ */
+class VecOpsTest {
+    private static short[] halves(Random r, int n) {
+        short[] h = new short[n];
+        for (int i = 0; i < n; i++) {
+            h[i] = switch (r.nextInt(8)) {
+                case 0 -> (short) r.nextInt(0x400); // subnormal or zero
+                case 1 -> (short) (0x8000 | r.nextInt(0x400));
+                default -> Float.floatToFloat16((float) r.nextGaussian() * 4);
+            };
+        }
+        return h;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {5, 16, 31, 64, 512, 576, 577})
+    void dot16AndAxpy16AreWithinFloatRoundingOfDoubleSums(int n) {
+        Random r = new Random(n);
+        short[] b = halves(r, n + 3);
+        float[] a = new float[n + 2];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        double exact = 0, mag = 0;
+        for (int i = 0; i < n; i++) {
+            double p = (double) a[2 + i] * Float.float16ToFloat(b[3 + i]);
+            exact += p;
+            mag += Math.abs(p);
+        }
+        assertThat((double) VecOps.dot16(a, 2, b, 3, n)).isCloseTo(exact, within(4 * Math.ulp((float) mag) * Math.sqrt(n) + 1e-30));
+
+        float[] y = new float[n + 1];
+        for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
+        float[] y0 = y.clone();
+        VecOps.axpy16(0.37f, b, 3, y, 1, n);
+        assertThat(y[0]).isEqualTo(y0[0]);
+        for (int i = 0; i < n; i++) {
+            double e = y0[1 + i] + (double) 0.37f * Float.float16ToFloat(b[3 + i]); // one rounding (FMA) of this
+            assertThat((double) y[1 + i]).as("y[%d]", 1 + i).isCloseTo(e, within(0.50001 * Math.ulp((float) Math.abs(e)) + 1e-45));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(shorts = {(short) 0x7c00, (short) 0xfc00, (short) 0x7e00, (short) 0x7c01})
+    void infinitiesAndNanConvertAsFloat16ToFloat(short special) {
+        int n = 64;
+        short[] b = new short[n];
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        b[40] = special;
+        float want = Float.float16ToFloat(special);
+        float[] y = new float[n];
+        VecOps.axpy16(1f, b, 0, y, 0, n);
+        if (Float.isNaN(want)) {
+            assertThat(VecOps.dot16(a, 0, b, 0, n)).isNaN();
+            assertThat(y[40]).isNaN();
+        } else {
+            assertThat(VecOps.dot16(a, 0, b, 0, n)).isEqualTo(want); // ±inf
+            assertThat(y[40]).isEqualTo(want);
+        }
+        assertThat(y[39]).isZero();
+    }
+}
