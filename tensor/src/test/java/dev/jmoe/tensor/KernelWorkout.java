@@ -28,7 +28,10 @@ public final class KernelWorkout {
             for (GgmlType t : GgmlType.values()) {
                 if (!Packed.hasLayout(t)) continue;
                 Matrix p = Repack.pack(RepackTest.randomPackable(t, 1, RepackTest.ROWS, cols), arena, pool);
-                for (int i = 0; i < calls; i++) mv.matvec(p, x, y);
+                for (int i = 0; i < calls; i++) {
+                    mv.matvec(p, x, y);
+                    if (i % 4 == 0) mv.matmul(p, x, tokens, y); // the two-token kernels (group2)
+                }
                 System.out.println("worked " + t);
             }
             MatVec ggml = new MatVec(pool, DotOrder.GGML);
