@@ -3,6 +3,9 @@ package dev.jmoe.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -13,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * The vector activation quantizers against the scalar ones ({@link ActivationQuant}, themselves checked against
  * hand-worked values of ggml-cpu's x86 rules in {@link ActivationQuantTest}): every quant, scale and sum equal, on
  * random vectors of several scales, exact .5 ties, ties for the largest magnitude with opposite signs, zero blocks and
- * blocks holding NaN or infinities.
+ * blocks holding NaN or infinities; with 16-lane vectors here, and with 8 in a forked JVM limited to 256-bit vectors
+ * (standing in for an AVX2 CPU).
  */
 class ActivationQuantVectorTest {
     /** 4 Q8_K blocks (32 Q8_0 blocks) of values drawn by kind: 0 Gaussian, 1 integers and halves (exact ties), 2 wide range. */
@@ -67,6 +71,38 @@ class ActivationQuantVectorTest {
     @Test
     void edgeBlocks() {
         assumeTrue(ActivationQuantVector.ENABLED, "no 256/512-bit vectors here");
+        assertEdgeBlocks();
+    }
+
+    @Test
+    void sameBytesWith256BitVectors() throws Exception {
+        assumeTrue(ActivationQuantVector.ENABLED && FloatVectorLanes.preferred() == 16, "no 512-bit vectors here to step down from");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-XX:MaxVectorSize=32", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).as(out).contains("lanes=8 enabled=true").contains("ok");
+    }
+
+    /** The forked JVM's side: the random kinds and the edge blocks, as above. */
+    public static final class Main {
+        public static void main(String[] args) {
+            System.out.println("lanes=" + FloatVectorLanes.preferred() + " enabled=" + ActivationQuantVector.ENABLED);
+            for (int kind = 0; kind < 3; kind++) for (long seed = 0; seed < 20; seed++) assertSame(values(seed, kind));
+            assertEdgeBlocks();
+            System.out.println("ok");
+        }
+    }
+
+    /** Lanes of the preferred float vector, read without naming the Vector API in this class's signatures. */
+    static final class FloatVectorLanes {
+        static int preferred() {
+            return jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        }
+    }
+
+    private static void assertEdgeBlocks() {
         float[] x = values(7, 0);
         // Q8_K block 0: the largest magnitude twice, negative first (its sign sets the scale's)
         x[10] = -9f;
