@@ -104,9 +104,9 @@ final class ActivationQuantVector {
                 ((ByteVector) v.convertShape(VectorOperators.I2B, BQ, 0)).intoArray(q, j);
                 int all = v.reduceLanes(VectorOperators.ADD);
                 if (L == 16) {
-                    int lo = v.reduceLanes(VectorOperators.ADD, LOW8);
                     bsums[bs + e / 2] = (short) all;
-                    if (sum8 != null) {
+                    if (sum8 != null) { // the low eight's sum only when asked for: a second reduction
+                        int lo = v.reduceLanes(VectorOperators.ADD, LOW8);
                         sum8[2 * bs + e] = (short) (32 * lo);
                         sum8[2 * bs + e + 1] = (short) (32 * (all - lo));
                     }

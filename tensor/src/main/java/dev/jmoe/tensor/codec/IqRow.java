@@ -151,51 +151,9 @@ final class IqRow {
      */
     void dotsFloat4x4(float[] xq, int x0, int x1, int x2, int x3, int nb) {
         if (tile.length < 16 * nb) tile = new int[16 * nb];
-        int s = 256 * nb;
         for (int b = 0; b < nb; b++) {
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00; // a<row><token>
-            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-            for (int h = 0; h < 16; h++) {
-                int at = 256 * b + 16 * h;
-                FloatVector w0 = FloatVector.fromArray(F, wf, at), w1 = FloatVector.fromArray(F, wf, s + at);
-                FloatVector w2 = FloatVector.fromArray(F, wf, 2 * s + at), w3 = FloatVector.fromArray(F, wf, 3 * s + at);
-                FloatVector x0v = FloatVector.fromArray(F, xq, x0 + at), x1v = FloatVector.fromArray(F, xq, x1 + at);
-                FloatVector x2v = FloatVector.fromArray(F, xq, x2 + at), x3v = FloatVector.fromArray(F, xq, x3 + at);
-                a00 = w0.fma(x0v, a00);
-                a01 = w0.fma(x1v, a01);
-                a02 = w0.fma(x2v, a02);
-                a03 = w0.fma(x3v, a03);
-                a10 = w1.fma(x0v, a10);
-                a11 = w1.fma(x1v, a11);
-                a12 = w1.fma(x2v, a12);
-                a13 = w1.fma(x3v, a13);
-                a20 = w2.fma(x0v, a20);
-                a21 = w2.fma(x1v, a21);
-                a22 = w2.fma(x2v, a22);
-                a23 = w2.fma(x3v, a23);
-                a30 = w3.fma(x0v, a30);
-                a31 = w3.fma(x1v, a31);
-                a32 = w3.fma(x2v, a32);
-                a33 = w3.fma(x3v, a33);
-            }
-                tile[0 * nb + b] = ((IntVector) a00.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[1 * nb + b] = ((IntVector) a01.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[2 * nb + b] = ((IntVector) a02.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[3 * nb + b] = ((IntVector) a03.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[4 * nb + b] = ((IntVector) a10.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[5 * nb + b] = ((IntVector) a11.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[6 * nb + b] = ((IntVector) a12.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[7 * nb + b] = ((IntVector) a13.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[8 * nb + b] = ((IntVector) a20.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[9 * nb + b] = ((IntVector) a21.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[10 * nb + b] = ((IntVector) a22.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[11 * nb + b] = ((IntVector) a23.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[12 * nb + b] = ((IntVector) a30.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[13 * nb + b] = ((IntVector) a31.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[14 * nb + b] = ((IntVector) a32.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
-                tile[15 * nb + b] = ((IntVector) a33.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+            int at = 256 * b;
+            tile4x4(wf, at, 256 * nb, xq, x0 + at, x1 + at, x2 + at, x3 + at, 256, null, tile, b, nb);
         }
     }
 
@@ -205,48 +163,78 @@ final class IqRow {
      * {@code out[4·row + token]} is the sum, each lane's FMAs then one reduction (float rounding, not ggml's order).
      */
     static void floatTile4x4(float[] wf, int stride, float[] xf, int x0, int x1, int x2, int x3, int n, float[] out) {
+        tile4x4(wf, 0, stride, xf, x0, x1, x2, x3, n, out, null, 0, 1);
+    }
+
+    /**
+     * The 4 × 4 tile both use: rows {@code wf[w0 + k·stride ..]} against tokens {@code xf[x0..]} … {@code xf[x3..]},
+     * {@code n} values, lane-wise FMAs in order. Each pair's sum goes to {@code out[4·row + token]} (lanes added in
+     * float) or, with {@code out} null, to {@code iout[(4·row + token)·ioStride + io]} (lanes made ints first, then
+     * added: exact, for {@link #dotsFloat4x4}'s integer-valued sums).
+     */
+    private static void tile4x4(float[] wf, int w0, int stride, float[] xf, int x0, int x1, int x2, int x3, int n,
+            float[] out, int[] iout, int io, int ioStride) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00; // a<row><token>
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         for (int i = 0; i < n; i += 16) {
-            FloatVector w0 = FloatVector.fromArray(F, wf, i), w1 = FloatVector.fromArray(F, wf, stride + i);
-            FloatVector w2 = FloatVector.fromArray(F, wf, 2 * stride + i), w3 = FloatVector.fromArray(F, wf, 3 * stride + i);
+            FloatVector w0v = FloatVector.fromArray(F, wf, w0 + i), w1v = FloatVector.fromArray(F, wf, w0 + stride + i);
+            FloatVector w2v = FloatVector.fromArray(F, wf, w0 + 2 * stride + i), w3v = FloatVector.fromArray(F, wf, w0 + 3 * stride + i);
             FloatVector x0v = FloatVector.fromArray(F, xf, x0 + i), x1v = FloatVector.fromArray(F, xf, x1 + i);
             FloatVector x2v = FloatVector.fromArray(F, xf, x2 + i), x3v = FloatVector.fromArray(F, xf, x3 + i);
-            a00 = w0.fma(x0v, a00);
-            a01 = w0.fma(x1v, a01);
-            a02 = w0.fma(x2v, a02);
-            a03 = w0.fma(x3v, a03);
-            a10 = w1.fma(x0v, a10);
-            a11 = w1.fma(x1v, a11);
-            a12 = w1.fma(x2v, a12);
-            a13 = w1.fma(x3v, a13);
-            a20 = w2.fma(x0v, a20);
-            a21 = w2.fma(x1v, a21);
-            a22 = w2.fma(x2v, a22);
-            a23 = w2.fma(x3v, a23);
-            a30 = w3.fma(x0v, a30);
-            a31 = w3.fma(x1v, a31);
-            a32 = w3.fma(x2v, a32);
-            a33 = w3.fma(x3v, a33);
+            a00 = w0v.fma(x0v, a00);
+            a01 = w0v.fma(x1v, a01);
+            a02 = w0v.fma(x2v, a02);
+            a03 = w0v.fma(x3v, a03);
+            a10 = w1v.fma(x0v, a10);
+            a11 = w1v.fma(x1v, a11);
+            a12 = w1v.fma(x2v, a12);
+            a13 = w1v.fma(x3v, a13);
+            a20 = w2v.fma(x0v, a20);
+            a21 = w2v.fma(x1v, a21);
+            a22 = w2v.fma(x2v, a22);
+            a23 = w2v.fma(x3v, a23);
+            a30 = w3v.fma(x0v, a30);
+            a31 = w3v.fma(x1v, a31);
+            a32 = w3v.fma(x2v, a32);
+            a33 = w3v.fma(x3v, a33);
         }
-        out[0] = a00.reduceLanes(VectorOperators.ADD);
-        out[1] = a01.reduceLanes(VectorOperators.ADD);
-        out[2] = a02.reduceLanes(VectorOperators.ADD);
-        out[3] = a03.reduceLanes(VectorOperators.ADD);
-        out[4] = a10.reduceLanes(VectorOperators.ADD);
-        out[5] = a11.reduceLanes(VectorOperators.ADD);
-        out[6] = a12.reduceLanes(VectorOperators.ADD);
-        out[7] = a13.reduceLanes(VectorOperators.ADD);
-        out[8] = a20.reduceLanes(VectorOperators.ADD);
-        out[9] = a21.reduceLanes(VectorOperators.ADD);
-        out[10] = a22.reduceLanes(VectorOperators.ADD);
-        out[11] = a23.reduceLanes(VectorOperators.ADD);
-        out[12] = a30.reduceLanes(VectorOperators.ADD);
-        out[13] = a31.reduceLanes(VectorOperators.ADD);
-        out[14] = a32.reduceLanes(VectorOperators.ADD);
-        out[15] = a33.reduceLanes(VectorOperators.ADD);
+        if (out != null) {
+            out[0] = a00.reduceLanes(VectorOperators.ADD);
+            out[1] = a01.reduceLanes(VectorOperators.ADD);
+            out[2] = a02.reduceLanes(VectorOperators.ADD);
+            out[3] = a03.reduceLanes(VectorOperators.ADD);
+            out[4] = a10.reduceLanes(VectorOperators.ADD);
+            out[5] = a11.reduceLanes(VectorOperators.ADD);
+            out[6] = a12.reduceLanes(VectorOperators.ADD);
+            out[7] = a13.reduceLanes(VectorOperators.ADD);
+            out[8] = a20.reduceLanes(VectorOperators.ADD);
+            out[9] = a21.reduceLanes(VectorOperators.ADD);
+            out[10] = a22.reduceLanes(VectorOperators.ADD);
+            out[11] = a23.reduceLanes(VectorOperators.ADD);
+            out[12] = a30.reduceLanes(VectorOperators.ADD);
+            out[13] = a31.reduceLanes(VectorOperators.ADD);
+            out[14] = a32.reduceLanes(VectorOperators.ADD);
+            out[15] = a33.reduceLanes(VectorOperators.ADD);
+            return;
+        }
+        iout[io] = ((IntVector) a00.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[ioStride + io] = ((IntVector) a01.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[2 * ioStride + io] = ((IntVector) a02.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[3 * ioStride + io] = ((IntVector) a03.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[4 * ioStride + io] = ((IntVector) a10.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[5 * ioStride + io] = ((IntVector) a11.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[6 * ioStride + io] = ((IntVector) a12.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[7 * ioStride + io] = ((IntVector) a13.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[8 * ioStride + io] = ((IntVector) a20.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[9 * ioStride + io] = ((IntVector) a21.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[10 * ioStride + io] = ((IntVector) a22.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[11 * ioStride + io] = ((IntVector) a23.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[12 * ioStride + io] = ((IntVector) a30.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[13 * ioStride + io] = ((IntVector) a31.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[14 * ioStride + io] = ((IntVector) a32.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        iout[15 * ioStride + io] = ((IntVector) a33.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
     }
 
     /** One float row against one token's floats, as {@link #floatTile4x4} does each pair. */
