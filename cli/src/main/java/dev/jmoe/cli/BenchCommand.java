@@ -6,6 +6,7 @@ import dev.jmoe.model.generate.Bench;
 import dev.jmoe.tensor.DotOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -18,8 +19,8 @@ import picocli.CommandLine.Spec;
 /** {@code jmoe bench}: llama-bench's pp / tg measurements and output formats. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures prefill (pp N: N random tokens as one batch into a fresh cache) and decode (tg N: N "
-                + "single-token steps) speed like llama-bench: a warmup run, then -r timed repetitions; prints "
-                + "t/s as mean ± sd in llama-bench's markdown, JSON or CSV layout."})
+                + "single-token steps) speed like llama-bench: a warmup (--warmup-time), then -r timed repetitions; prints "
+                + "t/s as mean ± sd in llama-bench's markdown, JSON or CSV layout, and each test's warmup on stderr."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** Predicts t/s for a row (the planner, once there is one); null: no prediction column. */
@@ -93,8 +94,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the random test tokens (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--no-warmup", description = "skip the warmup run")
+    @Option(names = "--no-warmup", description = "skip the warmup")
     boolean noWarmup;
+
+    @Option(names = "--warmup-time", paramLabel = "SECONDS", defaultValue = "2",
+            description = "least time each test warms up before it is timed: the test is repeated until then and until the JIT "
+                    + "has settled (at most 5 times this); 0 runs it once, as llama-bench does (default: ${DEFAULT-VALUE})")
+    double warmupSeconds;
 
     @Override
     public Integer call() {
@@ -102,6 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
         int[] tg = IdList.parse("-n", nGen, 0);
         int[] ts = threads == null ? new int[]{Runtime.getRuntime().availableProcessors()} : IdList.parse("-t", threads, 1);
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
+        if (!(warmupSeconds >= 0)) throw new IllegalArgumentException("--warmup-time must be >= 0, got " + warmupSeconds);
         if (experts != null && experts < 1) throw new IllegalArgumentException("--experts must be >= 1, got " + experts);
         int[] seqs = IdList.parse("--parallel", parallel, 1);
         int maxS = Arrays.stream(seqs).max().orElse(1);
@@ -124,14 +131,19 @@ public final class BenchCommand implements Callable<Integer> {
                         false, null, dotOrder, !noRepack, maxS);
                 Double bytes = traffic == null ? null : traffic.bytesPerToken(m, experts);
                 try (LanguageModel lm = backend.load(req)) {
-                    Bench bench = new Bench(lm, seed);
+                    Bench bench = new Bench(lm, seed, Duration.ofNanos(Math.round(warmupSeconds * 1e9)));
                     for (int p : pp) {
-                        if (p > 0) emit.accept(result(m, lm, t, p, 0, 1, maxP, bench.prefill(p, reps, !noWarmup), bytes));
+                        if (p > 0) {
+                            long[] samples = bench.prefill(p, reps, !noWarmup);
+                            warmedUp(bench, "pp" + p, t);
+                            emit.accept(result(m, lm, t, p, 0, 1, maxP, samples, bytes));
+                        }
                     }
                     for (int n : tg) {
                         if (n == 0) continue;
                         for (int s : seqs) {
                             long[] samples = s == 1 ? bench.decode(n, reps, !noWarmup) : bench.decodeParallel(n, s, reps, !noWarmup);
+                            warmedUp(bench, "tg" + n + (s > 1 ? "x" + s : ""), t);
                             emit.accept(result(m, lm, t, 0, n, s, maxP, samples, bytes));
                         }
                     }
@@ -140,6 +152,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
         printer.footer();
         return 0;
+    }
+
+    private void warmedUp(Bench bench, String test, int threads) {
+        Bench.Warmup w = bench.lastWarmup();
+        if (w.runs() > 0) {
+            spec.commandLine().getErr().printf(java.util.Locale.ROOT, "%s, %d threads: warmed up by %d run%s in %.1f s%n",
+                    test, threads, w.runs(), w.runs() == 1 ? "" : "s", w.nanos() / 1e9);
+        }
     }
 
     private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int seqs, int batch, long[] samples, Double bytes) {

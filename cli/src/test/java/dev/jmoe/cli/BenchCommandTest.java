@@ -35,7 +35,7 @@ class BenchCommandTest {
 
     @Test
     void markdownIsLlamaBenchsTable() {
-        CliRun r = CliRun.run(backend, "bench", "-m", a, "-p", "8", "-n", "4", "-r", "3", "-t", "1,2");
+        CliRun r = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a, "-p", "8", "-n", "4", "-r", "3", "-t", "1,2");
         assertThat(r.exit()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(cells(lines.get(0))).containsExactly("model", "size", "params", "backend", "threads", "test", "t/s");
@@ -61,11 +61,12 @@ class BenchCommandTest {
         assertThat(backend.loads.get(1)).isEqualTo(new LoadRequest(Path.of(a), 8, 8, 2, null, CacheType.F32));
         // per thread count: (warmup + 3) prefills + (4 warmup + 3·4) decodes
         assertThat(backend.forwards).isEqualTo(2 * (4 + 16));
+        assertThat(r.err().lines()).contains("pp8, 2 threads: warmed up by 1 run in 0.0 s");
     }
 
     @Test
     void jsonIsAnArrayOfLlamaBenchObjects() throws Exception {
-        CliRun r = CliRun.run(backend, "bench", "-m", a + "," + b, "-p", "8,16", "-n", "0", "-r", "2", "-t", "1",
+        CliRun r = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a + "," + b, "-p", "8,16", "-n", "0", "-r", "2", "-t", "1",
                 "-o", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode arr = new ObjectMapper().readTree(r.out());
@@ -89,7 +90,7 @@ class BenchCommandTest {
 
     @Test
     void csvHasAHeaderAndQuotedRows() {
-        CliRun r = CliRun.run(backend, "bench", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1", "-o", "csv");
+        CliRun r = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1", "-o", "csv");
         assertThat(r.exit()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(3);
@@ -109,7 +110,7 @@ class BenchCommandTest {
     @Test
     void aPlannerPredictionGetsItsOwnColumn() {
         CliRun r = CliRun.run(backend, (file, info, p, n, s, t) -> p > 0 ? 100.0 : null,
-                "bench", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1");
+                "bench", "--warmup-time", "0", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1");
         List<String> lines = r.out().lines().toList();
         assertThat(cells(lines.get(0))).endsWith("t/s", "plan t/s");
         assertThat(cells(lines.get(2))).last().isEqualTo("100.00");
@@ -118,13 +119,13 @@ class BenchCommandTest {
 
     @Test
     void decodeRowsShowTheWeightBandwidthTheyReached() throws Exception {
-        CliRun r = CliRun.run(backend, null, (file, k) -> 2e9, "bench", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1");
+        CliRun r = CliRun.run(backend, null, (file, k) -> 2e9, "bench", "--warmup-time", "0", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1");
         List<String> lines = r.out().lines().toList();
         assertThat(cells(lines.get(0))).endsWith("t/s", "GB/s");
         assertThat(cells(lines.get(2)).getLast()).isEmpty(); // pp
         double ts = Double.parseDouble(cells(lines.get(3)).get(6).split(" ")[0]);
         assertThat(Double.parseDouble(cells(lines.get(3)).getLast())).isCloseTo(2 * ts, org.assertj.core.api.Assertions.within(0.05 + 0.001 * ts));
-        JsonNode arr = new ObjectMapper().readTree(CliRun.run(backend, null, (file, k) -> 2e9, "bench", "-m", a, "-p", "0",
+        JsonNode arr = new ObjectMapper().readTree(CliRun.run(backend, null, (file, k) -> 2e9, "bench", "--warmup-time", "0", "-m", a, "-p", "0",
                 "-n", "2", "-r", "1", "-t", "1", "-o", "json").out());
         JsonNode tg = arr.get(0);
         assertThat(tg.get("bytes_per_token").asDouble()).isEqualTo(2e9);
@@ -135,7 +136,7 @@ class BenchCommandTest {
     void parallelDecodeRunsSeveralSequencesInOneBatchPerStep() throws Exception {
         Path tiny = dev.jmoe.gguf.SharedModels.require("dsv3-tiny-Q8_0.gguf");
         BenchCommand.Predictor bySeqs = (file, info, p, n, s, t) -> 10.0 * s; // the planner is asked for each row's S
-        CliRun r = CliRun.run(null, bySeqs, "bench", "-m", tiny.toString(), "-p", "0", "-n", "4", "--parallel", "1,3",
+        CliRun r = CliRun.run(null, bySeqs, "bench", "--warmup-time", "0", "-m", tiny.toString(), "-p", "0", "-n", "4", "--parallel", "1,3",
                 "-r", "2", "-t", "1", "-o", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode arr = new ObjectMapper().readTree(r.out());
@@ -149,14 +150,14 @@ class BenchCommandTest {
         // t/s counts the tokens of all three sequences
         long ns = par.get("samples_ns").get(0).asLong();
         assertThat(par.get("samples_ts").get(0).asDouble()).isCloseTo(1e9 * 12 / ns, org.assertj.core.api.Assertions.within(1e-6 * 1e9 * 12 / ns));
-        String md = CliRun.run(null, (BenchCommand.Predictor) null, "bench", "-m", tiny.toString(), "-p", "0", "-n", "2", "--parallel", "2",
+        String md = CliRun.run(null, (BenchCommand.Predictor) null, "bench", "--warmup-time", "0", "-m", tiny.toString(), "-p", "0", "-n", "2", "--parallel", "2",
                 "-r", "1", "-t", "1").out();
         assertThat(cells(md.lines().toList().get(2)).get(5)).isEqualTo("tg2x2");
     }
 
     @Test
     void parallelSequencesAskTheLoaderForAsManySlots() {
-        CliRun r = CliRun.run(backend, "bench", "-m", a, "-p", "0", "-n", "2", "--parallel", "4", "-r", "1", "-t", "1");
+        CliRun r = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a, "-p", "0", "-n", "2", "--parallel", "4", "-r", "1", "-t", "1");
         assertThat(backend.loads.getFirst().slots()).isEqualTo(4);
         // the fake model has one slot: the test names what is missing
         assertThat(r.exit()).isNotZero();
@@ -171,13 +172,16 @@ class BenchCommandTest {
         assertError("jmoe bench: unknown -o format 'xml': use md, json or csv", "-o", "xml");
         assertError("jmoe bench: bad -t: 0 (item 1) is below 1", "-t", "0");
         assertError("jmoe bench: bad -p: 'abc' (item 1) is not an integer", "-p", "abc");
-        CliRun missing = CliRun.run(backend, "bench", "-m", a + "," + dir.resolve("none.gguf"));
+        CliRun negative = CliRun.run(backend, "bench", "--warmup-time=-1", "-m", a);
+        assertThat(negative.exit()).isEqualTo(1);
+        assertThat(negative.err()).startsWith("jmoe bench: --warmup-time must be >= 0, got -1.0");
+        CliRun missing = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a + "," + dir.resolve("none.gguf"));
         assertThat(missing.err()).startsWith("jmoe bench: model file not found");
         assertThat(backend.loads).isEmpty();
     }
 
     private void assertError(String message, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("bench", "-m", a));
+        List<String> args = new java.util.ArrayList<>(List.of("bench", "--warmup-time", "0", "-m", a));
         args.addAll(List.of(extra));
         CliRun r = CliRun.run(backend, args.toArray(String[]::new));
         assertThat(r.exit()).isEqualTo(1);

@@ -2,7 +2,11 @@ package dev.jmoe.model.generate;
 
 import dev.jmoe.model.LanguageModel;
 import dev.jmoe.model.TokenBatch;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
 
 /**
  * llama-bench's two measurements (tools/llama-bench/llama-bench.cpp) over a {@link LanguageModel}:
@@ -12,18 +16,30 @@ import java.util.SplittableRandom;
  *   <li>tg N × S ({@link #decodeParallel}): S sequences decoding together, one token each per step in one batch (what a
  *   server's continuous batching runs, llama-batched-bench's S_TG); t/s = N·S / time, all sequences together.</li>
  * </ul>
- * Each test runs a warmup first (the full test: llama-bench decodes one token, but one token leaves most of the
- * kernels in the interpreter or C1 — the first timed tg32 repetition was a quarter slower), then {@code reps} timed
- * repetitions, each on a cleared cache. Logits are computed for the last token of every forward, as llama-bench's batches request.
+ * Each test warms up first ({@link #warm}: the full test, repeated until the JIT settles — llama-bench decodes one
+ * token, but one token leaves most of the kernels in the interpreter or C1), then {@code reps} timed repetitions, each
+ * on a cleared cache. Logits are computed for the last token of every forward, as llama-bench's batches request.
  */
 public final class Bench {
 
     private final LanguageModel model;
     private final float[] logits;
     private final SplittableRandom random;
+    private final long warmupMinNs;
 
+    /** With the default warmup, {@link #WARMUP}. */
     public Bench(LanguageModel model, long seed) {
+        this(model, seed, WARMUP);
+    }
+
+    /**
+     * {@code warmup}: the least time a test warms up before it is timed ({@link #warm}); zero runs it once, as
+     * llama-bench does.
+     */
+    public Bench(LanguageModel model, long seed, Duration warmup) {
+        if (warmup.isNegative()) throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);
         this.model = model;
+        this.warmupMinNs = warmup.toNanos();
         this.logits = new float[model.vocabSize()];
         this.random = new SplittableRandom(seed);
     }
@@ -32,7 +48,8 @@ public final class Bench {
     public long[] prefill(int nPrompt, int reps, boolean warmup) {
         check(nPrompt, reps);
         int[] tokens = new int[nPrompt];
-        if (warmup) runPrefill(tokens);
+        lastWarmup = new Warmup(0, 0);
+        if (warmup) warm(() -> runPrefill(tokens));
         long[] samples = new long[reps];
         for (int r = 0; r < reps; r++) samples[r] = runPrefill(tokens);
         return samples;
@@ -42,7 +59,8 @@ public final class Bench {
     public long[] decode(int nGen, int reps, boolean warmup) {
         check(nGen, reps);
         int[] one = new int[1];
-        if (warmup) runDecode(one, nGen); // llama-bench warms with 1 token; a JIT needs the whole test to reach C2
+        lastWarmup = new Warmup(0, 0);
+        if (warmup) warm(() -> runDecode(one, nGen));
         long[] samples = new long[reps];
         for (int r = 0; r < reps; r++) samples[r] = runDecode(one, nGen);
         return samples;
@@ -60,10 +78,59 @@ public final class Bench {
         }
         TokenBatch batch = new TokenBatch(seqs);
         float[] rows = new float[seqs * model.vocabSize()];
-        if (warmup) runDecodeParallel(batch, rows, nGen);
+        lastWarmup = new Warmup(0, 0);
+        if (warmup) warm(() -> runDecodeParallel(batch, rows, nGen));
         long[] samples = new long[reps];
         for (int r = 0; r < reps; r++) samples[r] = runDecodeParallel(batch, rows, nGen);
         return samples;
+    }
+
+    /** The default least warmup time of a test. */
+    public static final Duration WARMUP = Duration.ofSeconds(2);
+    /**
+     * After the least time, warmup ends once the last {@link #QUIET_RUNS} runs each saw the compilers work less than
+     * this share of their wall time, the last within {@link #STEADY} of the fastest so far...
+     */
+    static final double SETTLED = 0.05;
+    static final int QUIET_RUNS = 3;
+    static final double STEADY = 1.10;
+    /** ...or once it has lasted this many times the least time. */
+    static final int WARMUP_MAX_FACTOR = 5;
+
+    /** What the last {@link #prefill}, {@link #decode} or {@link #decodeParallel} spent warming up. */
+    public record Warmup(int runs, long nanos) {}
+
+    private Warmup lastWarmup = new Warmup(0, 0);
+
+    public Warmup lastWarmup() {
+        return lastWarmup;
+    }
+
+    /**
+     * Runs the test until the JIT has settled. A small model's test lasts milliseconds while C2 compiles its kernels
+     * over seconds on two cores: after llama-bench's single warmup run, dsv3-tiny's timed pp128 ran at a third of its
+     * steady speed, the compiler threads taking half the CPU; it settles after 10–35 runs (0.5–1.5 s), and a run
+     * without compilation can still be a slow one (a hot loop waiting for its C2 version). One run at least (a big
+     * model's first run compiles all it needs: its runs outlast the upper bound); exactly one when the least time is
+     * zero.
+     */
+    private void warm(LongSupplier run) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime(), best = Long.MAX_VALUE;
+        int runs = 0, quiet = 0;
+        while (true) {
+            long c0 = timed ? jit.getTotalCompilationTime() : 0;
+            long ns = run.getAsLong();
+            runs++;
+            long compileNs = timed ? (jit.getTotalCompilationTime() - c0) * 1_000_000 : 0;
+            quiet = compileNs < SETTLED * ns ? quiet + 1 : 0;
+            best = Math.min(best, ns);
+            long spent = System.nanoTime() - start;
+            if (warmupMinNs == 0 || spent >= WARMUP_MAX_FACTOR * warmupMinNs) break;
+            if (spent >= warmupMinNs && quiet >= QUIET_RUNS && ns <= STEADY * best) break;
+        }
+        lastWarmup = new Warmup(runs, System.nanoTime() - start);
     }
 
     private long runDecodeParallel(TokenBatch batch, float[] rows, int n) {

@@ -19,6 +19,8 @@ final class FakeModel implements LanguageModel {
     final List<Call> calls = new ArrayList<>();
     final List<Integer> truncations = new ArrayList<>();
     private int position;
+    /** Time each forward call takes (a bench's warmup repeats calls for a given time). */
+    long forwardNanos;
 
     FakeModel(int vocab, int ctx) {
         this.vocab = vocab;
@@ -53,6 +55,7 @@ final class FakeModel implements LanguageModel {
     public void forward(int[] tokens, int from, int count, float[] logits, float[] allLogits) {
         if (position + count > ctx) throw new IllegalArgumentException("does not fit");
         calls.add(new Call(position, count, logits != null));
+        if (forwardNanos > 0) java.util.concurrent.locks.LockSupport.parkNanos(forwardNanos);
         int last = tokens[from + count - 1];
         position += count;
         if (logits != null) {

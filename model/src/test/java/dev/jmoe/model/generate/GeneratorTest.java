@@ -204,7 +204,7 @@ class GeneratorTest {
     @Test
     void benchTimesFreshPrefillsAndDecodes() {
         FakeModel m = new FakeModel(V, 64);
-        Bench b = new Bench(m, 1);
+        Bench b = new Bench(m, 1, java.time.Duration.ZERO);
         long[] pp = b.prefill(8, 3, true);
         assertThat(pp).hasSize(3);
         assertThat(java.util.Arrays.stream(pp).min().orElseThrow()).isPositive();
@@ -218,6 +218,21 @@ class GeneratorTest {
         assertThat(m.calls.get(10).position()).isZero();
         assertThat(m.calls.get(14).position()).isEqualTo(4);
         assertThatThrownBy(() -> b.prefill(65, 1, false)).hasMessageContaining("context of 64");
+    }
+
+    @Test
+    void benchWarmsUpForTheLeastTimeGiven() {
+        FakeModel m = new FakeModel(V, 64);
+        m.forwardNanos = 1_000_000;
+        Bench b = new Bench(m, 1, java.time.Duration.ofMillis(300));
+        b.decode(3, 2, true);
+        Bench.Warmup w = b.lastWarmup();
+        assertThat(w.nanos()).isGreaterThanOrEqualTo(300_000_000L).isLessThan(5 * 300_000_000L + 1_000_000_000L);
+        assertThat(w.runs()).isGreaterThan(1);
+        assertThat(m.calls).hasSize(3 * (w.runs() + 2));
+        b.decode(3, 1, false);
+        assertThat(b.lastWarmup().runs()).isZero();
+        assertThatThrownBy(() -> new Bench(m, 1, java.time.Duration.ofMillis(-1))).hasMessageContaining("warmup must be >= 0");
     }
 
     @Test
