@@ -18,6 +18,11 @@ final class HeadWorkers {
     // [worker][kind]: shared by all layers, as they run one after another (per layer it was 141 MB for Moonlight at a
     // 512-token batch and 2 threads, and grows with threads × layers)
     private final float[][][] batchRows;
+    /**
+     * An F16 cache's rows of one slot converted to floats once per attention call, for all heads and tokens (MLA:
+     * every head reads the same latent rows); shared by all layers.
+     */
+    float[] staged = new float[0];
 
     HeadWorkers(Parallel pool, int contextLength, dev.jmoe.tensor.DotOrder order) {
         this.pool = pool;
@@ -36,6 +41,11 @@ final class HeadWorkers {
         }
     }
 
+    /** Makes {@link #staged} hold at least {@code length} floats (at load). */
+    void reserveStaged(int length) {
+        if (staged.length < length) staged = new float[length];
+    }
+
     /** Worker {@code w}'s scratch of {@code kind}. */
     float[] batchRows(int w, int kind) {
         return batchRows[w][kind];
@@ -46,24 +56,9 @@ final class HeadWorkers {
         return (int) ((long) nHead * w / workers);
     }
 
-    /**
-     * Softmax of {@code s[0..len)} scaled by {@code scale}, as ggml's soft_max: {@code e^(x·scale − max)} in float,
-     * their sum in double, then multiplied by the float reciprocal.
-     */
+    /** Softmax of {@code s[0..len)} scaled by {@code scale}, as ggml's soft_max ({@link Softmax}). */
     static void softmax(float[] s, int len, float scale) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < len; i++) {
-            s[i] *= scale;
-            max = Math.max(max, s[i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < len; i++) {
-            float v = (float) Math.exp(s[i] - max);
-            s[i] = v;
-            sum += v;
-        }
-        float inv = (float) (1.0 / sum);
-        for (int i = 0; i < len; i++) s[i] *= inv;
+        Softmax.apply(s, len, scale);
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -5,6 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Float dot product and axpy for the attention inner loops (Vector API, scalar tail); deterministic. */
@@ -13,6 +14,17 @@ final class VecOps {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     /** As many F16 values as S has floats. */
     private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+
+    /** FOLD[k]: lane i reads lane i + L/2^(k+1) (mod L), L the species' length. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] FOLD = new VectorShuffle[Integer.numberOfTrailingZeros(S.length())];
+
+    static {
+        for (int k = 0; k < FOLD.length; k++) {
+            int half = S.length() >> (k + 1);
+            FOLD[k] = VectorShuffle.fromOp(S, i -> (i + half) % S.length());
+        }
+    }
 
     private VecOps() {}
 
@@ -45,14 +57,16 @@ final class VecOps {
     }
 
     /**
-     * Dot product with an F16 operand (IEEE half bits), accumulated in float in a fixed order (two lane-wise FMA
-     * chains, then the lanes in order). The F16 cache's attention reads every cached row once per head with it; the
-     * sequential scalar sum it replaced (one add's latency a value) made attention 13 % of Moonlight's 128-token prefill.
+     * Dot product with an F16 operand (IEEE half bits), accumulated in float in a fixed order: two lane-wise FMA chains
+     * over pairs of vectors, one more vector into the first, the chains added, their lanes summed by {@link #sumTree},
+     * then the scalar tail. {@link #dotStaged} gives the same bits from the operand converted to floats beforehand.
+     * The F16 cache's attention reads every cached row once per head with it; the sequential scalar sum it replaced
+     * (one add's latency a value) made attention 13 % of Moonlight's 128-token prefill.
      */
     static float dot16(float[] a, int ao, short[] b, int bo, int n) {
         int i = 0, len = S.length();
         float s = 0;
-        if (n >= 2 * len) {
+        if (n >= len) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0;
             for (int up = n - 2 * len; i <= up; i += 2 * len) {
                 // F16 → F32 written out (a helper returning a vector is boxed when compiled on its own): sign and
@@ -67,14 +81,40 @@ final class VecOps {
                 a0 = FloatVector.fromArray(S, a, ao + i).fma(f0, a0);
                 a1 = FloatVector.fromArray(S, a, ao + i + len).fma(f1, a1);
             }
-            FloatVector acc = a0.add(a1);
-            for (int l = 0; l < len; l++) s += acc.lane(l); // a fixed order, as in dot
+            if (i + len <= n) {
+                IntVector h0 = (IntVector) ShortVector.fromArray(H, b, bo + i).convertShape(VectorOperators.S2I, I, 0);
+                FloatVector f0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f0 = f0.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, h0.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                a0 = FloatVector.fromArray(S, a, ao + i).fma(f0, a0);
+                i += len;
+            }
+            s = sumTree(a0.add(a1));
         }
         for (; i < n; i++) s += a[ao + i] * Float.float16ToFloat(b[bo + i]);
         return s;
     }
 
-    /** {@code y[yo..+n) += alpha · x[xo..+n)} with x in F16 (converted as in {@link #dot16}). */
+    /** {@link #dot16} over F16 values already converted to floats ({@link #stage}): the same operations, the same bits. */
+    static float dotStaged(float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0, len = S.length();
+        float s = 0;
+        if (n >= len) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0;
+            for (int up = n - 2 * len; i <= up; i += 2 * len) {
+                a0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), a0);
+                a1 = FloatVector.fromArray(S, a, ao + i + len).fma(FloatVector.fromArray(S, b, bo + i + len), a1);
+            }
+            if (i + len <= n) {
+                a0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), a0);
+                i += len;
+            }
+            s = sumTree(a0.add(a1));
+        }
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** {@code y[yo..+n) += alpha · x[xo..+n)} with x in F16 (converted as in {@link #dot16}), each element one FMA. */
     static void axpy16(float alpha, short[] x, int xo, float[] y, int yo, int n) {
         int i = 0, len = S.length();
         FloatVector va = FloatVector.broadcast(S, alpha);
@@ -85,6 +125,30 @@ final class VecOps {
             f.fma(va, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) y[yo + i] = Math.fma(alpha, Float.float16ToFloat(x[xo + i]), y[yo + i]); // as the lanes
+    }
+
+    /** {@link #axpy16} over F16 values already converted to floats: the same bits. */
+    static void axpyStaged(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0, len = S.length();
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        for (int up = n - len; i <= up; i += len) {
+            FloatVector.fromArray(S, x, xo + i).fma(va, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] = Math.fma(alpha, x[xo + i], y[yo + i]);
+    }
+
+    /**
+     * {@code dst[0..n) = src[so..so+n)} converted from F16 (exactly). A plain loop of {@link Float#float16ToFloat}, which
+     * C2 compiles to {@code vcvtph2ps} vectors.
+     */
+    static void stage(short[] src, int so, float[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src[so + i]);
+    }
+
+    /** Lane sum in a fixed tree: halves added lane-wise until one lane is left (the order of {@code _mm512_reduce_add_ps}; not {@code reduceLanes}, whose order is the JIT's). */
+    static float sumTree(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        return v.lane(0);
     }
 
     /** Rounds to the nearest F16 value (ggml's fp32→fp16 conversion, round to nearest even). */

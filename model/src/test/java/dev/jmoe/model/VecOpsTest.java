@@ -52,6 +52,45 @@ class VecOpsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {5, 16, 31, 48, 64, 80, 512, 576, 577})
+    void stagedFloatsGiveTheF16RowsBits(int n) {
+        Random r = new Random(100 + n);
+        short[] b = halves(r, n + 3);
+        b[3] = (short) 0x7c00; // an infinity converts the same way in both
+        float[] a = new float[n + 2];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        float[] staged = new float[n];
+        VecOps.stage(b, 3, staged, n);
+        for (int i = 0; i < n; i++) assertThat(staged[i]).isEqualTo(Float.float16ToFloat(b[3 + i]));
+        a[2] = 0f; // inf · 0: NaN in both
+        assertThat(VecOps.dotStaged(a, 2, staged, 0, n)).isNaN();
+        assertThat(VecOps.dot16(a, 2, b, 3, n)).isNaN();
+        b[3] = 0x3c00;
+        VecOps.stage(b, 3, staged, n);
+        float dot = VecOps.dot16(a, 2, b, 3, n);
+        assertThat(Float.floatToRawIntBits(VecOps.dotStaged(a, 2, staged, 0, n))).isEqualTo(Float.floatToRawIntBits(dot));
+        float[] y = new float[n + 1], z;
+        for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
+        z = y.clone();
+        VecOps.axpy16(-0.61f, b, 3, y, 1, n);
+        VecOps.axpyStaged(-0.61f, staged, 0, z, 1, n);
+        assertThat(z).containsExactly(y);
+    }
+
+    @org.junit.jupiter.api.Test
+    void laneSumIsTheFixedPairwiseTree() {
+        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        float[] v = new float[species.length()];
+        Random r = new Random(9);
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian() * (1 << r.nextInt(20));
+        float[] t = v.clone();
+        for (int half = t.length / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) t[i] += t[i + half];
+        }
+        assertThat(VecOps.sumTree(jdk.incubator.vector.FloatVector.fromArray(species, v, 0))).isEqualTo(t[0]);
+    }
+
+    @ParameterizedTest
     @ValueSource(shorts = {(short) 0x7c00, (short) 0xfc00, (short) 0x7e00, (short) 0x7c01})
     void infinitiesAndNanConvertAsFloat16ToFloat(short special) {
         int n = 64;
