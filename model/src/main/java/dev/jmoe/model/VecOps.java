@@ -37,8 +37,9 @@ final class VecOps {
                 acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
             }
             // lanes summed in a fixed order: reduceLanes' order differs between the interpreter and C2, and a
-            // result that depends on JIT state would move MoE routing near-ties from run to run
-            for (int l = 0; l < S.length(); l++) s += acc.lane(l);
+            // result that depends on JIT state would move MoE routing near-ties from run to run; the tree, not the
+            // lanes one after another (16 dependent adds a cached position and head)
+            s = sumTree(acc);
         }
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
