@@ -111,6 +111,8 @@ public final class Packed {
             int t = 0;
             if (type == GgmlType.Q4_0) { // tokens in pairs: each weight vector taken apart once for two
                 for (; t + 2 <= nTok; t += 2) PackedQ40.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
+            } else if (type == GgmlType.Q5_0) {
+                for (; t + 2 <= nTok; t += 2) PackedQ50.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
             } else if (type == GgmlType.Q8_0) {
                 for (; t + 2 <= nTok; t += 2) PackedQ80.group2(w, g * groupBytes, cols, act, t, t + 1, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
             }

@@ -83,6 +83,76 @@ public final class PackedQ50 {
         group(w, go, nb, act.q, t * cols, act.d, act.q16sum, t * nb, y, yo);
     }
 
+    /**
+     * {@link #group(MemorySegment, long, int, Activations, int, float[], int)} for tokens {@code t} and {@code t+1} at
+     * once: each weight vector's values (nibbles and fifth bits) are taken out once for both, as {@link PackedQ40#group2}
+     * does. Every token's sums run in the same order as alone, so the values are the single-token ones.
+     */
+    static void group2(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yoA, int yoB) {
+        int nb = cols / 32;
+        byte[] q = act.q;
+        float[] d = act.d;
+        short[] q16sum = act.q16sum;
+        int qa = t * cols, qb = qa + cols, da = t * nb, dbB = da + nb;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int b = 0; b < nb; b++) {
+            long o = go + (long) GROUP_BLOCK * b;
+            int xa = qa + 32 * b, xb = qb + 32 * b;
+            ShortVector lo0A = ShortVector.zero(S), lo1A = lo0A, hi0A = lo0A, hi1A = lo0A, lo0B = lo0A, lo1B = lo0A, hi0B = lo0A, hi1B = lo0A;
+            for (int p = 0; p < 16; p++) {
+                ShortVector v = ByteVector.fromMemorySegment(B, w, o + QS + 64 * p, LE).reinterpretAsShorts();
+                long mo = o + 128 + 16 * p;
+                ShortVector n0 = v.and((short) 15).add((short) 16, VectorMask.fromLong(S, w.get(LE_INT, mo) & 0xFFFFFFFFL));
+                ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 15).add((short) 16, VectorMask.fromLong(S, w.get(LE_INT, mo + 4) & 0xFFFFFFFFL));
+                ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 15).add((short) 16, VectorMask.fromLong(S, w.get(LE_INT, mo + 8) & 0xFFFFFFFFL));
+                ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12).add((short) 16, VectorMask.fromLong(S, w.get(LE_INT, mo + 12) & 0xFFFFFFFFL));
+                ShortVector x0 = ShortVector.broadcast(S, q[xa + p]), x1 = ShortVector.broadcast(S, q[xa + p + 16]);
+                lo0A = lo0A.add(n0.mul(x0));
+                hi0A = hi0A.add(n2.mul(x0));
+                lo1A = lo1A.add(n1.mul(x1));
+                hi1A = hi1A.add(n3.mul(x1));
+                ShortVector y0 = ShortVector.broadcast(S, q[xb + p]), y1 = ShortVector.broadcast(S, q[xb + p + 16]);
+                lo0B = lo0B.add(n0.mul(y0));
+                hi0B = hi0B.add(n2.mul(y0));
+                lo1B = lo1B.add(n1.mul(y1));
+                hi1B = hi1B.add(n3.mul(y1));
+            }
+            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
+            FloatVector e0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector e1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector e2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector e3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            ShortVector k0 = ShortVector.broadcast(S, q16sum[2 * (da + b)]), k1 = ShortVector.broadcast(S, q16sum[2 * (da + b) + 1]);
+            lo0A = lo0A.sub(k0);
+            hi0A = hi0A.sub(k0);
+            lo1A = lo1A.sub(k1);
+            hi1A = hi1A.sub(k1);
+            FloatVector dA = FloatVector.broadcast(F, d[da + b]);
+            a0 = ((FloatVector) ((IntVector) lo0A.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) lo1A.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0)).mul(dA).fma(e0, a0);
+            a1 = ((FloatVector) ((IntVector) lo0A.convertShape(VectorOperators.S2I, I, 1)).add((IntVector) lo1A.convertShape(VectorOperators.S2I, I, 1)).convertShape(VectorOperators.I2F, F, 0)).mul(dA).fma(e1, a1);
+            a2 = ((FloatVector) ((IntVector) hi0A.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) hi1A.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0)).mul(dA).fma(e2, a2);
+            a3 = ((FloatVector) ((IntVector) hi0A.convertShape(VectorOperators.S2I, I, 1)).add((IntVector) hi1A.convertShape(VectorOperators.S2I, I, 1)).convertShape(VectorOperators.I2F, F, 0)).mul(dA).fma(e3, a3);
+            ShortVector m0 = ShortVector.broadcast(S, q16sum[2 * (dbB + b)]), m1 = ShortVector.broadcast(S, q16sum[2 * (dbB + b) + 1]);
+            lo0B = lo0B.sub(m0);
+            hi0B = hi0B.sub(m0);
+            lo1B = lo1B.sub(m1);
+            hi1B = hi1B.sub(m1);
+            FloatVector dB = FloatVector.broadcast(F, d[dbB + b]);
+            b0 = ((FloatVector) ((IntVector) lo0B.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) lo1B.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0)).mul(dB).fma(e0, b0);
+            b1 = ((FloatVector) ((IntVector) lo0B.convertShape(VectorOperators.S2I, I, 1)).add((IntVector) lo1B.convertShape(VectorOperators.S2I, I, 1)).convertShape(VectorOperators.I2F, F, 0)).mul(dB).fma(e1, b1);
+            b2 = ((FloatVector) ((IntVector) hi0B.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) hi1B.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0)).mul(dB).fma(e2, b2);
+            b3 = ((FloatVector) ((IntVector) hi0B.convertShape(VectorOperators.S2I, I, 1)).add((IntVector) hi1B.convertShape(VectorOperators.S2I, I, 1)).convertShape(VectorOperators.I2F, F, 0)).mul(dB).fma(e3, b3);
+        }
+        a0.intoArray(y, yoA);
+        a1.intoArray(y, yoA + 16);
+        a2.intoArray(y, yoA + 32);
+        a3.intoArray(y, yoA + 48);
+        b0.intoArray(y, yoB);
+        b1.intoArray(y, yoB + 16);
+        b2.intoArray(y, yoB + 32);
+        b3.intoArray(y, yoB + 48);
+    }
+
     private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] q16sum, int db, float[] y, int yo) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < nb; b++) {
