@@ -111,10 +111,17 @@ class BadRequestTest {
         assertThat(post.statusCode()).isEqualTo(405);
     }
 
+    /**
+     * A body over the limit is refused from its Content-Length. The client asks first ({@code Expect: 100-continue}, as
+     * curl does for large bodies): a client that sends the whole body anyway may see the connection closed before it
+     * reads the answer (HostileRequestsTest sends the headers and a little of the body instead); this test sent it, and
+     * a CI run of the twelfth session failed so ("header parser received no bytes").
+     */
     @Test
     void oversizeBodyIs413() throws Exception {
         String big = "{\"prompt\":\"" + "x".repeat(100 * 1024) + "\"}";
-        HttpResponse<String> r = s.post("/v1/completions", big);
+        HttpResponse<String> r = s.http.send(HttpRequest.newBuilder(s.uri("/v1/completions")).expectContinue(true)
+                .POST(HttpRequest.BodyPublishers.ofString(big)).header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
         assertThat(s.get("/health").statusCode()).isEqualTo(200);
     }
