@@ -116,6 +116,17 @@ public final class Q8FloatKernels {
     private static final VectorMask<Float> BIT8 = VectorMask.fromLong(F, 0xFF00L), BIT4 = VectorMask.fromLong(F, 0xF0F0L),
             BIT2 = VectorMask.fromLong(F, 0xCCCCL), BIT1 = VectorMask.fromLong(F, 0xAAAAL);
 
+    /** Lane of {@link #sums16x16}'s result holding accumulator k = 4·token + row: k's 4 bits reversed. */
+    private static final int[] TILE_LANE = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+
+    /** A 4 × 4 tile's outputs from its 16 accumulators in {@code s[16k, 16k+16)}, k = 4·token + row. */
+    private static void tileOut(float[] s, float[] y, int yOff, int yStride, int t0, int r0) {
+        sums16x16(s);
+        for (int t = 0; t < 4; t++) {
+            for (int r = 0; r < 4; r++) y[yOff + (t0 + t) * yStride + r0 + r] = s[256 + TILE_LANE[4 * t + r]];
+        }
+    }
+
     /**
      * The {@link #sum} of each of the 16 vectors {@code s[16k, 16k+16)}, into {@code s[256 + rev(k)]} (rev: the reversal
      * of k's 4 bits): the same tree for each, so the same bits as 16 calls, the 16 sums formed side by side. At each
@@ -210,23 +221,7 @@ public final class Q8FloatKernels {
         a13.intoArray(s, 208);
         a23.intoArray(s, 224);
         a33.intoArray(s, 240);
-        sums16x16(s);
-        y[yOff + (t0 + 0) * yStride + r0 + 0] = s[256];
-        y[yOff + (t0 + 0) * yStride + r0 + 1] = s[264];
-        y[yOff + (t0 + 0) * yStride + r0 + 2] = s[260];
-        y[yOff + (t0 + 0) * yStride + r0 + 3] = s[268];
-        y[yOff + (t0 + 1) * yStride + r0 + 0] = s[258];
-        y[yOff + (t0 + 1) * yStride + r0 + 1] = s[266];
-        y[yOff + (t0 + 1) * yStride + r0 + 2] = s[262];
-        y[yOff + (t0 + 1) * yStride + r0 + 3] = s[270];
-        y[yOff + (t0 + 2) * yStride + r0 + 0] = s[257];
-        y[yOff + (t0 + 2) * yStride + r0 + 1] = s[265];
-        y[yOff + (t0 + 2) * yStride + r0 + 2] = s[261];
-        y[yOff + (t0 + 2) * yStride + r0 + 3] = s[269];
-        y[yOff + (t0 + 3) * yStride + r0 + 0] = s[259];
-        y[yOff + (t0 + 3) * yStride + r0 + 1] = s[267];
-        y[yOff + (t0 + 3) * yStride + r0 + 2] = s[263];
-        y[yOff + (t0 + 3) * yStride + r0 + 3] = s[271];
+        tileOut(s, y, yOff, yStride, t0, r0);
     }
 
     /** 4 rows × 4 tokens of Q8_0; see {@link #rows}. */
@@ -277,23 +272,7 @@ public final class Q8FloatKernels {
         a13.intoArray(s, 208);
         a23.intoArray(s, 224);
         a33.intoArray(s, 240);
-        sums16x16(s);
-        y[yOff + (t0 + 0) * yStride + r0 + 0] = s[256];
-        y[yOff + (t0 + 0) * yStride + r0 + 1] = s[264];
-        y[yOff + (t0 + 0) * yStride + r0 + 2] = s[260];
-        y[yOff + (t0 + 0) * yStride + r0 + 3] = s[268];
-        y[yOff + (t0 + 1) * yStride + r0 + 0] = s[258];
-        y[yOff + (t0 + 1) * yStride + r0 + 1] = s[266];
-        y[yOff + (t0 + 1) * yStride + r0 + 2] = s[262];
-        y[yOff + (t0 + 1) * yStride + r0 + 3] = s[270];
-        y[yOff + (t0 + 2) * yStride + r0 + 0] = s[257];
-        y[yOff + (t0 + 2) * yStride + r0 + 1] = s[265];
-        y[yOff + (t0 + 2) * yStride + r0 + 2] = s[261];
-        y[yOff + (t0 + 2) * yStride + r0 + 3] = s[269];
-        y[yOff + (t0 + 3) * yStride + r0 + 0] = s[259];
-        y[yOff + (t0 + 3) * yStride + r0 + 1] = s[267];
-        y[yOff + (t0 + 3) * yStride + r0 + 2] = s[263];
-        y[yOff + (t0 + 3) * yStride + r0 + 3] = s[271];
+        tileOut(s, y, yOff, yStride, t0, r0);
     }
 
 
