@@ -110,10 +110,10 @@ final class Mla {
     }
 
     /**
-     * When all n tokens read one slot (a prefill, one sequence's decode), converts its rows up to the last token's
-     * position to floats once: each of the heads would otherwise convert every row again (the per-head dot16 was a
-     * third of dsv3-tiny's prefill). Returns the slot, or -1 (tokens of several slots read the F16 rows directly, with
-     * the same bits: {@link VecOps#dotStaged}).
+     * When all n tokens read one slot (a prefill, one sequence's decode) and its rows up to the last token's position
+     * are few enough ({@link #STAGED_BYTES}), converts them to floats once: each of the heads would otherwise convert
+     * every row again (the per-head dot16 was a third of dsv3-tiny's prefill). Returns the slot, or -1 (the tokens
+     * read the F16 rows directly, with the same bits: {@link VecOps#dotStaged}).
      */
     private int stage(int n, int[] slot, int[] pos) {
         int s = slot[0], last = 0;
@@ -121,9 +121,18 @@ final class Mla {
             if (slot[t] != s) return -1;
             last = Math.max(last, pos[t]);
         }
+        if (4L * (last + 1) * stride > STAGED_BYTES) return -1;
         VecOps.stage(cache16[s], 0, hw.staged, (last + 1) * stride);
         return s;
     }
+
+    /**
+     * Rows are staged only while their floats can stay in the last-level cache (a quarter of this CPU's 32 MB L3):
+     * every head reads all of them, and from DRAM the floats' twice the bytes of the F16 rows would cost more than the
+     * conversion they save (DeepSeek-V3, 32k positions: 75 MB of floats a layer, read by 128 heads). Not measured at
+     * that size; at 1024 positions (2.4 MB) one-layer DeepSeek-V3 decodes alike staged or not (34–39 t/s, noise).
+     */
+    private static final long STAGED_BYTES = 8L << 20;
 
     private void work(int from, int to) {
         for (int w = from; w < to; w++) {
