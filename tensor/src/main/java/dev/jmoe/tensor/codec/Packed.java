@@ -96,6 +96,24 @@ public final class Packed {
     private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[256]);
 
     /**
+     * Each thread's scratch for a super-block's activation quants widened to shorts ({@link #widen}): the kernels then
+     * broadcast each value straight from memory ({@code vpbroadcastw zmm, m16}) instead of a byte load and a broadcast
+     * from a general register (Q4_K 1.07–1.08× in {@code dev/kernel-ab.sh}, from L2 and from DRAM).
+     */
+    private static final ThreadLocal<short[]> WIDE = ThreadLocal.withInitial(() -> new short[256]);
+
+    private static final jdk.incubator.vector.VectorSpecies<Byte> B256 = jdk.incubator.vector.ByteVector.SPECIES_256;
+    private static final jdk.incubator.vector.VectorSpecies<Short> S512 = jdk.incubator.vector.ShortVector.SPECIES_512;
+
+    /** {@code xs[to..to+n) = q[from..from+n)} as shorts; n a multiple of 32. */
+    static void widen(byte[] q, int from, short[] xs, int to, int n) {
+        for (int i = 0; i < n; i += 32) {
+            ((jdk.incubator.vector.ShortVector) jdk.incubator.vector.ByteVector.fromArray(B256, q, from + i)
+                    .convertShape(jdk.incubator.vector.VectorOperators.B2S, S512, 0)).intoArray(xs, to + i);
+        }
+    }
+
+    /**
      * {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight {@code w}: rows {@code [r0, r1)} (whole groups),
      * tokens {@code [0, nTok)} of {@code act} (FAST order), {@code y[yOff + t*yStride + r]}. A group's 64 rows (73–258
      * KB for DeepSeek's widths) stay in L2 while the tokens pass; the K-quants' groups are read in first by
@@ -105,28 +123,28 @@ public final class Packed {
         long groupBytes = groupBytes(type, cols);
         boolean prefetch = type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q5_K
                 || type == GgmlType.Q6_K; // see Prefetch
-        short[] sums = SUMS.get();
+        short[] sums = SUMS.get(), wide = WIDE.get();
         for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
             if (prefetch) Prefetch.lines(w, g * groupBytes, groupBytes);
             int t = 0;
             if (type == GgmlType.Q4_0) { // tokens in pairs: each weight vector taken apart once for two
-                for (; t + 2 <= nTok; t += 2) PackedQ40.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
+                for (; t + 2 <= nTok; t += 2) PackedQ40.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS, wide);
             } else if (type == GgmlType.Q5_0) {
-                for (; t + 2 <= nTok; t += 2) PackedQ50.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
+                for (; t + 2 <= nTok; t += 2) PackedQ50.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS, wide);
             } else if (type == GgmlType.Q8_0) {
-                for (; t + 2 <= nTok; t += 2) PackedQ80.group2(w, g * groupBytes, cols, act, t, t + 1, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS);
+                for (; t + 2 <= nTok; t += 2) PackedQ80.group2(w, g * groupBytes, cols, act, t, t + 1, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS, wide);
             }
             for (; t < nTok; t++) {
                 int yo = yOff + t * yStride + g * ROWS;
                 switch (type) {
-                    case Q2_K -> PackedQ2K.group(w, g * groupBytes, cols, act, t, y, yo, sums);
-                    case Q3_K -> PackedQ3K.group(w, g * groupBytes, cols, act, t, y, yo);
-                    case Q4_0 -> PackedQ40.group(w, g * groupBytes, cols, act, t, y, yo);
-                    case Q4_K -> PackedQ4K.group(w, g * groupBytes, cols, act, t, y, yo);
-                    case Q5_K -> PackedQ5K.group(w, g * groupBytes, cols, act, t, y, yo, sums);
-                    case Q5_0 -> PackedQ50.group(w, g * groupBytes, cols, act, t, y, yo);
-                    case Q6_K -> PackedQ6K.group(w, g * groupBytes, cols, act, t, y, yo, sums);
-                    case Q8_0 -> PackedQ80.group2(w, g * groupBytes, cols, act, t, t, y, yo, yo); // see PackedQ80.group2
+                    case Q2_K -> PackedQ2K.group(w, g * groupBytes, cols, act, t, y, yo, sums, wide);
+                    case Q3_K -> PackedQ3K.group(w, g * groupBytes, cols, act, t, y, yo, wide);
+                    case Q4_0 -> PackedQ40.group(w, g * groupBytes, cols, act, t, y, yo, wide);
+                    case Q4_K -> PackedQ4K.group(w, g * groupBytes, cols, act, t, y, yo, wide);
+                    case Q5_K -> PackedQ5K.group(w, g * groupBytes, cols, act, t, y, yo, sums, wide);
+                    case Q5_0 -> PackedQ50.group(w, g * groupBytes, cols, act, t, y, yo, wide);
+                    case Q6_K -> PackedQ6K.group(w, g * groupBytes, cols, act, t, y, yo, sums, wide);
+                    case Q8_0 -> PackedQ80.group2(w, g * groupBytes, cols, act, t, t, y, yo, yo, wide); // see PackedQ80.group2
                     default -> throw new IllegalArgumentException(type + " has no packed layout");
                 }
             }

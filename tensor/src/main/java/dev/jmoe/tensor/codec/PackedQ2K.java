@@ -75,27 +75,28 @@ public final class PackedQ2K {
      * Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)};
      * {@code sums}: the calling thread's scratch of 256 shorts ({@link Packed#rows}).
      */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums) {
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums, short[] xs) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, sums);
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, sums, xs);
     }
 
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] sums) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] sums, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
             int xb = qo + 256 * b, bs = 16 * (db + b);
+            Packed.widen(q, xb, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // 4·Σ sc·Σ q·x
             IntVector m0 = s0, m1 = s0, m2 = s0, m3 = s0;                 // Σ m·X
             for (int hk = 0; hk < 4; hk++) { // h = hk >> 1, k = hk & 1: qs bytes 16hk .. 16hk+15
                 // j = 0..3 (lo: rows 0..31, hi: rows 32..63); the odd j hold 4q
                 ShortVector lo0 = ShortVector.zero(S), lo1 = lo0, lo2 = lo0, lo3 = lo0, hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0;
-                int xk = xb + 128 * (hk >> 1) + 16 * (hk & 1);
+                int xk = 128 * (hk >> 1) + 16 * (hk & 1);
                 for (int l = 0; l < 16; l++) {
                     ShortVector v = ByteVector.fromMemorySegment(B, w, o + QS + 64L * (16 * hk + l), LE).reinterpretAsShorts();
                     int xl = xk + l;
-                    ShortVector x0 = ShortVector.broadcast(S, q[xl]), x1 = ShortVector.broadcast(S, q[xl + 32]);
-                    ShortVector x2 = ShortVector.broadcast(S, q[xl + 64]), x3 = ShortVector.broadcast(S, q[xl + 96]);
+                    ShortVector x0 = ShortVector.broadcast(S, xs[xl]), x1 = ShortVector.broadcast(S, xs[xl + 32]);
+                    ShortVector x2 = ShortVector.broadcast(S, xs[xl + 64]), x3 = ShortVector.broadcast(S, xs[xl + 96]);
                     ShortVector v4 = v.lanewise(VectorOperators.LSHR, 4), v8 = v.lanewise(VectorOperators.LSHR, 8), v12 = v.lanewise(VectorOperators.LSHR, 12);
                     lo0 = lo0.add(v.and((short) 0x3).mul(x0));
                     lo1 = lo1.add(v.and((short) 0xC).mul(x1));

@@ -83,21 +83,22 @@ public final class PackedQ3K {
     }
 
     /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] xs) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo);
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, xs);
     }
 
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
             int xb = qo + 256 * b, bs = 16 * (db + b);
+            Packed.widen(q, xb, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ sc·(Σ u·x − 4X)
             for (int hk = 0; hk < 4; hk++) { // qs bytes 16hk .. 16hk+15: h = hk >> 1, k = hk & 1
                 // value j of rows 0..31 (lo) and 32..63 (hi)
                 ShortVector lo0 = ShortVector.zero(S), lo1 = lo0, lo2 = lo0, lo3 = lo0, hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0;
-                int xk = xb + 128 * (hk >> 1) + 16 * (hk & 1);
+                int xk = 128 * (hk >> 1) + 16 * (hk & 1);
                 for (int l = 0; l < 16; l += 2) {
                     long at = o + QS + 192L * (8 * hk + l / 2);
                     ShortVector hb = ByteVector.fromMemorySegment(B, w, at + 128, LE).reinterpretAsShorts();
@@ -109,8 +110,8 @@ public final class PackedQ3K {
                         ShortVector ua = v.and((short) 0x3333).or(he.and((short) 0x4444));                                  // u of j = 0, 2
                         ShortVector ub = v.lanewise(VectorOperators.LSHR, 2).and((short) 0x3333).or(ho.and((short) 0x4444)); // j = 1, 3
                         int xl = xk + l + half;
-                        ShortVector x0 = ShortVector.broadcast(S, q[xl]), x1 = ShortVector.broadcast(S, q[xl + 32]);
-                        ShortVector x2 = ShortVector.broadcast(S, q[xl + 64]), x3 = ShortVector.broadcast(S, q[xl + 96]);
+                        ShortVector x0 = ShortVector.broadcast(S, xs[xl]), x1 = ShortVector.broadcast(S, xs[xl + 32]);
+                        ShortVector x2 = ShortVector.broadcast(S, xs[xl + 64]), x3 = ShortVector.broadcast(S, xs[xl + 96]);
                         lo0 = lo0.add(ua.and((short) 7).mul(x0));
                         lo2 = lo2.add(ua.lanewise(VectorOperators.LSHR, 4).and((short) 7).mul(x2));
                         hi0 = hi0.add(ua.lanewise(VectorOperators.LSHR, 8).and((short) 7).mul(x0));

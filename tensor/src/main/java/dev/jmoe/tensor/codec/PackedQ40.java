@@ -69,9 +69,9 @@ public final class PackedQ40 {
     }
 
     /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] xs) {
         int nb = cols / 32;
-        group(w, go, nb, act.q, t * cols, act.d, act.q8sum, t * nb, y, yo);
+        group(w, go, nb, act.q, t * cols, act.d, act.q8sum, t * nb, y, yo, xs);
     }
 
     /**
@@ -79,7 +79,7 @@ public final class PackedQ40 {
      * at once: each weight vector's nibbles are taken out once for both (a batch's tokens then cost 0.8 of one each in
      * instructions). Every token's sums run in the same order as alone, so the values are the single-token ones.
      */
-    static void group2(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yoA, int yoB) {
+    static void group2(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yoA, int yoB, short[] xs) {
         int nb = cols / 32;
         byte[] q = act.q;
         float[] d = act.d;
@@ -89,15 +89,17 @@ public final class PackedQ40 {
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
             int xa = qa + 32 * b, xb = qb + 32 * b;
+            Packed.widen(q, xa, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
+            Packed.widen(q, xb, xs, 32, 32);
             ShortVector loA = ShortVector.zero(S), hiA = loA, loB = loA, hiB = loA;
             for (int p = 0; p < 16; p++) {
                 ShortVector v = ByteVector.fromMemorySegment(B, w, o + 128 + 64 * p, LE).reinterpretAsShorts();
                 ShortVector n0 = v.and((short) 15), n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 15);
                 ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 15), n3 = v.lanewise(VectorOperators.LSHR, 12);
-                ShortVector x0 = ShortVector.broadcast(S, q[xa + p]), x1 = ShortVector.broadcast(S, q[xa + p + 16]);
+                ShortVector x0 = ShortVector.broadcast(S, xs[p]), x1 = ShortVector.broadcast(S, xs[p + 16]);
                 loA = loA.add(n0.mul(x0)).add(n1.mul(x1));
                 hiA = hiA.add(n2.mul(x0)).add(n3.mul(x1));
-                ShortVector y0 = ShortVector.broadcast(S, q[xb + p]), y1 = ShortVector.broadcast(S, q[xb + p + 16]);
+                ShortVector y0 = ShortVector.broadcast(S, xs[32 + p]), y1 = ShortVector.broadcast(S, xs[48 + p]);
                 loB = loB.add(n0.mul(y0)).add(n1.mul(y1));
                 hiB = hiB.add(n2.mul(y0)).add(n3.mul(y1));
             }
@@ -132,15 +134,15 @@ public final class PackedQ40 {
     }
 
     /** One group of 64 rows against one token: quants {@code q[qo..]}, block scales and sums from block {@code db}. */
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] q8sum, int db, float[] y, int yo) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] q8sum, int db, float[] y, int yo, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
-            int xo = qo + 32 * b;
+            Packed.widen(q, qo + 32 * b, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
             ShortVector lo = ShortVector.zero(S), hi = lo; // rows 0..31, rows 32..63
             for (int p = 0; p < 16; p++) {
                 ShortVector v = ByteVector.fromMemorySegment(B, w, o + 128 + 64 * p, LE).reinterpretAsShorts();
-                ShortVector x0 = ShortVector.broadcast(S, q[xo + p]), x1 = ShortVector.broadcast(S, q[xo + p + 16]);
+                ShortVector x0 = ShortVector.broadcast(S, xs[p]), x1 = ShortVector.broadcast(S, xs[p + 16]);
                 lo = lo.add(v.and((short) 15).mul(x0)).add(v.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(x1));
                 hi = hi.add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x0)).add(v.lanewise(VectorOperators.LSHR, 12).mul(x1));
             }

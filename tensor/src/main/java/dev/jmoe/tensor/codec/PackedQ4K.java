@@ -85,26 +85,27 @@ public final class PackedQ4K {
     }
 
     /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] xs) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo);
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, xs);
     }
 
     /** One group of 64 rows against one token: quants {@code q[qo..]}, super-block scales and sums from block {@code db}. */
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
             int xo = qo + 256 * b, bs = 16 * (db + b);
+            Packed.widen(q, xo, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ_j sc_j·Σ q·x
             IntVector m0 = s0, m1 = s0, m2 = s0, m3 = s0;                 // Σ_j m_j·X_j
             for (int c = 0; c < 4; c++) {
                 ShortVector lo0 = ShortVector.zero(S), hi0 = lo0, lo1 = lo0, hi1 = lo0; // sub-block 2c (0) and 2c+1 (1): rows 0..31, 32..63
                 long qb = o + QS + 64L * 32 * c;
-                int xc = xo + 64 * c;
+                int xc = 64 * c; // in xs
                 for (int l = 0; l < 32; l++) {
                     ShortVector v = ByteVector.fromMemorySegment(B, w, qb + 64 * l, LE).reinterpretAsShorts();
-                    ShortVector x0 = ShortVector.broadcast(S, q[xc + l]), x1 = ShortVector.broadcast(S, q[xc + 32 + l]);
+                    ShortVector x0 = ShortVector.broadcast(S, xs[xc + l]), x1 = ShortVector.broadcast(S, xs[xc + 32 + l]);
                     lo0 = lo0.add(v.and((short) 15).mul(x0));
                     lo1 = lo1.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(x1));
                     hi0 = hi0.add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x0));

@@ -78,9 +78,9 @@ public final class PackedQ50 {
     }
 
     /** Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)}. */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo) {
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] xs) {
         int nb = cols / 32;
-        group(w, go, nb, act.q, t * cols, act.d, act.q16sum, t * nb, y, yo);
+        group(w, go, nb, act.q, t * cols, act.d, act.q16sum, t * nb, y, yo, xs);
     }
 
     /**
@@ -88,7 +88,7 @@ public final class PackedQ50 {
      * once: each weight vector's values (nibbles and fifth bits) are taken out once for both, as {@link PackedQ40#group2}
      * does. Every token's sums run in the same order as alone, so the values are the single-token ones.
      */
-    static void group2(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yoA, int yoB) {
+    static void group2(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yoA, int yoB, short[] xs) {
         int nb = cols / 32;
         byte[] q = act.q;
         float[] d = act.d;
@@ -97,7 +97,8 @@ public final class PackedQ50 {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
-            int xa = qa + 32 * b, xb = qb + 32 * b;
+            Packed.widen(q, qa + 32 * b, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
+            Packed.widen(q, qb + 32 * b, xs, 32, 32);
             ShortVector lo0A = ShortVector.zero(S), lo1A = lo0A, hi0A = lo0A, hi1A = lo0A, lo0B = lo0A, lo1B = lo0A, hi0B = lo0A, hi1B = lo0A;
             for (int p = 0; p < 16; p++) {
                 ShortVector v = ByteVector.fromMemorySegment(B, w, o + QS + 64 * p, LE).reinterpretAsShorts();
@@ -106,12 +107,12 @@ public final class PackedQ50 {
                 ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 15).add((short) 16, VectorMask.fromLong(S, w.get(LE_INT, mo + 4) & 0xFFFFFFFFL));
                 ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 15).add((short) 16, VectorMask.fromLong(S, w.get(LE_INT, mo + 8) & 0xFFFFFFFFL));
                 ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12).add((short) 16, VectorMask.fromLong(S, w.get(LE_INT, mo + 12) & 0xFFFFFFFFL));
-                ShortVector x0 = ShortVector.broadcast(S, q[xa + p]), x1 = ShortVector.broadcast(S, q[xa + p + 16]);
+                ShortVector x0 = ShortVector.broadcast(S, xs[p]), x1 = ShortVector.broadcast(S, xs[p + 16]);
                 lo0A = lo0A.add(n0.mul(x0));
                 hi0A = hi0A.add(n2.mul(x0));
                 lo1A = lo1A.add(n1.mul(x1));
                 hi1A = hi1A.add(n3.mul(x1));
-                ShortVector y0 = ShortVector.broadcast(S, q[xb + p]), y1 = ShortVector.broadcast(S, q[xb + p + 16]);
+                ShortVector y0 = ShortVector.broadcast(S, xs[32 + p]), y1 = ShortVector.broadcast(S, xs[48 + p]);
                 lo0B = lo0B.add(n0.mul(y0));
                 hi0B = hi0B.add(n2.mul(y0));
                 lo1B = lo1B.add(n1.mul(y1));
@@ -153,11 +154,11 @@ public final class PackedQ50 {
         b3.intoArray(y, yoB + 48);
     }
 
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] q16sum, int db, float[] y, int yo) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] q16sum, int db, float[] y, int yo, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
-            int xo = qo + 32 * b;
+            Packed.widen(q, qo + 32 * b, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
             // values 0..15 and 16..31 of rows 0..31 (lo0, lo1) and of rows 32..63 (hi0, hi1)
             ShortVector lo0 = ShortVector.zero(S), lo1 = lo0, hi0 = lo0, hi1 = lo0;
             for (int p = 0; p < 16; p++) {
@@ -167,7 +168,7 @@ public final class PackedQ50 {
                 VectorMask<Short> mHi0 = VectorMask.fromLong(S, w.get(LE_INT, mo + 4) & 0xFFFFFFFFL);
                 VectorMask<Short> mLo1 = VectorMask.fromLong(S, w.get(LE_INT, mo + 8) & 0xFFFFFFFFL);
                 VectorMask<Short> mHi1 = VectorMask.fromLong(S, w.get(LE_INT, mo + 12) & 0xFFFFFFFFL);
-                ShortVector x0 = ShortVector.broadcast(S, q[xo + p]), x1 = ShortVector.broadcast(S, q[xo + p + 16]);
+                ShortVector x0 = ShortVector.broadcast(S, xs[p]), x1 = ShortVector.broadcast(S, xs[p + 16]);
                 lo0 = lo0.add(v.and((short) 15).add((short) 16, mLo0).mul(x0));
                 hi0 = hi0.add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15).add((short) 16, mHi0).mul(x0));
                 lo1 = lo1.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 15).add((short) 16, mLo1).mul(x1));

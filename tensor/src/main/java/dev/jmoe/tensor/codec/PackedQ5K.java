@@ -87,24 +87,25 @@ public final class PackedQ5K {
      * Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)};
      * {@code sums}: the calling thread's scratch of 256 shorts ({@link Packed#rows}).
      */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums) {
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums, short[] xs) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, sums);
+        group(w, go, nb, act.q, t * cols, act.d, act.bsums, t * nb, y, yo, sums, xs);
     }
 
     /** One group of 64 rows against one token: quants {@code q[qo..]}, super-block scales and sums from block {@code db}. */
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] sums) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] sums, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
             int xo = qo + 256 * b, bs = 16 * (db + b);
+            Packed.widen(q, xo, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ_j sc_j·Σ q·x
             IntVector m0 = s0, m1 = s0, m2 = s0, m3 = s0;                 // Σ_j m_j·X_j
             for (int c = 0; c < 4; c++) {
                 long sc0 = o + 256 + 64L * (2 * c);
                 for (int hf = 0; hf < 2; hf++) { // values 64c + 16hf + i (sub-block 2c) and + 32 (2c+1), i = 0..15
                     ShortVector lo0 = ShortVector.zero(S), hi0 = lo0, lo1 = lo0, hi1 = lo0; // sub-block 2c (0), 2c+1 (1): rows 0..31, 32..63
-                    int xc = xo + 64 * c + 16 * hf;
+                    int xc = 64 * c + 16 * hf;
                     for (int g = 4 * hf; g < 4 * hf + 4; g++) {
                         long at = o + QS + 2560L * c + 320L * g;
                         ShortVector h = ByteVector.fromMemorySegment(B, w, at + 256, LE).reinterpretAsShorts();
@@ -113,7 +114,7 @@ public final class PackedQ5K {
                             ShortVector qa = v.and((short) 0x0F0F).or(h.lanewise(VectorOperators.LSHL, 4 - t).and((short) 0x1010));
                             ShortVector qb = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F0F).or(h.lanewise(VectorOperators.LSHR, t).and((short) 0x1010));
                             int xl = xc + 4 * (g - 4 * hf) + t;
-                            ShortVector x0 = ShortVector.broadcast(S, q[xl]), x1 = ShortVector.broadcast(S, q[xl + 32]);
+                            ShortVector x0 = ShortVector.broadcast(S, xs[xl]), x1 = ShortVector.broadcast(S, xs[xl + 32]);
                             lo0 = lo0.add(qa.and((short) 0x1F).mul(x0));
                             hi0 = hi0.add(qa.lanewise(VectorOperators.LSHR, 8).mul(x0));
                             lo1 = lo1.add(qb.and((short) 0x1F).mul(x1));
@@ -128,25 +129,25 @@ public final class PackedQ5K {
                     lo1.intoArray(sums, 64);
                     hi1.intoArray(sums, 96);
                     for (int u = 0; u < 2; u++) { // sub-block 2c + u
-                        int xs = bsums[bs + 4 * c + 2 * u + hf];
+                        int sx = bsums[bs + 4 * c + 2 * u + hf];
                         long sc = sc0 + 64 * u;
-                        ShortVector k = ShortVector.broadcast(S, (short) (16 * xs));
+                        ShortVector k = ShortVector.broadcast(S, (short) (16 * sx));
                         // the 16-bit sums widened in place: rows 0..15 in the low halves, 16..31 in the high ones (Packed.lane)
                         IntVector l = ShortVector.fromArray(S, sums, 64 * u).sub(k).reinterpretAsInts(), h = ShortVector.fromArray(S, sums, 64 * u + 32).sub(k).reinterpretAsInts();
-                        s0 = s0.add(l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * xs).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                        s1 = s1.add(l.lanewise(VectorOperators.ASHR, 16).add(16 * xs).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                        s2 = s2.add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * xs).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
-                        s3 = s3.add(h.lanewise(VectorOperators.ASHR, 16).add(16 * xs).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                        s0 = s0.add(l.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * sx).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                        s1 = s1.add(l.lanewise(VectorOperators.ASHR, 16).add(16 * sx).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                        s2 = s2.add(h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(16 * sx).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
+                        s3 = s3.add(h.lanewise(VectorOperators.ASHR, 16).add(16 * sx).mul((IntVector) ByteVector.fromMemorySegment(B128, w, sc + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)));
                     }
                 }
                 // m_j·X_j over the sub-blocks' 32 values
                 for (int u = 0; u < 2; u++) {
-                    int xs = bsums[bs + 4 * c + 2 * u] + bsums[bs + 4 * c + 2 * u + 1];
+                    int sx = bsums[bs + 4 * c + 2 * u] + bsums[bs + 4 * c + 2 * u + 1];
                     long mn = sc0 + 512 + 64 * u;
-                    m0 = m0.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs));
-                    m1 = m1.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs));
-                    m2 = m2.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs));
-                    m3 = m3.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(xs));
+                    m0 = m0.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(sx));
+                    m1 = m1.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(sx));
+                    m2 = m2.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(sx));
+                    m3 = m3.add(((IntVector) ByteVector.fromMemorySegment(B128, w, mn + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(sx));
                 }
             }
             // d and dmin f16 → f32 as PackedQ4K

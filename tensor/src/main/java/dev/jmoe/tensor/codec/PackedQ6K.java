@@ -79,17 +79,18 @@ public final class PackedQ6K {
      * Rows {@code [64g, 64g + 64)} of the packed weight (group at {@code go}) against token {@code t}: {@code y[yo..yo+64)};
      * {@code sums}: the calling thread's scratch of 256 shorts ({@link Packed#rows}).
      */
-    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums) {
+    static void group(MemorySegment w, long go, int cols, Activations act, int t, float[] y, int yo, short[] sums, short[] xs) {
         int nb = cols / 256;
-        group(w, go, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yo, sums);
+        group(w, go, nb, act.q, t * cols, act.d, act.q8ksum8, t * nb, y, yo, sums, xs);
     }
 
 
-    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] sum8, int db, float[] y, int yo, short[] sums) {
+    private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] sum8, int db, float[] y, int yo, short[] sums, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
             int xb = qo + 256 * b, sb = 32 * (db + b);
+            Packed.widen(q, xb, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ_j sc_j·Σ (q−32)·x, rows 0..15 … 48..63
             for (int h = 0; h < 2; h++) {
                 for (int win = 0; win < 4; win++) {
@@ -100,9 +101,9 @@ public final class PackedQ6K {
                         ShortVector v1 = ByteVector.fromMemorySegment(B, w, at, LE).reinterpretAsShorts();
                         ShortVector v2 = ByteVector.fromMemorySegment(B, w, at + 64, LE).reinterpretAsShorts();
                         ShortVector v3 = ByteVector.fromMemorySegment(B, w, at + 128, LE).reinterpretAsShorts();
-                        int xl = xb + 128 * h + l;
-                        ShortVector x0 = ShortVector.broadcast(S, q[xl]), x1 = ShortVector.broadcast(S, q[xl + 32]);
-                        ShortVector x2 = ShortVector.broadcast(S, q[xl + 64]), x3 = ShortVector.broadcast(S, q[xl + 96]);
+                        int xl = 128 * h + l;
+                        ShortVector x0 = ShortVector.broadcast(S, xs[xl]), x1 = ShortVector.broadcast(S, xs[xl + 32]);
+                        ShortVector x2 = ShortVector.broadcast(S, xs[xl + 64]), x3 = ShortVector.broadcast(S, xs[xl + 96]);
                         lo0 = lo0.add(v1.and((short) 0x0F).or(v3.and((short) 0x03).lanewise(VectorOperators.LSHL, 4)).mul(x0));
                         lo1 = lo1.add(v2.and((short) 0x0F).or(v3.and((short) 0x0C).lanewise(VectorOperators.LSHL, 2)).mul(x1));
                         lo2 = lo2.add(v1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(v3.and((short) 0x30)).mul(x2));

@@ -73,28 +73,29 @@ public final class PackedQ80 {
      * never did (10 runs of prefill 128 + decode 32: 19.5–30.6 t/s, against 17.5–19.1 without packing). The README's
      * eighth run lists what was tried on the one-token kernel.
      */
-    static void group2(MemorySegment w, long go, int cols, Activations act, int tA, int tB, float[] y, int yoA, int yoB) {
+    static void group2(MemorySegment w, long go, int cols, Activations act, int tA, int tB, float[] y, int yoA, int yoB, short[] xs) {
         int nb = cols / 32, qa = tA * cols, qb = tB * cols, da = tA * nb, dbB = tB * nb;
         byte[] q = act.q;
         float[] d = act.d;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
-            int xa = qa + 32 * b, xb = qb + 32 * b;
+            Packed.widen(q, qa + 32 * b, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
+            Packed.widen(q, qb + 32 * b, xs, 32, 32);
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0, r0 = s0, r1 = s0, r2 = s0, r3 = s0;
             for (int p = 0; p < 32; p += 2) {
                 ShortVector v = ByteVector.fromMemorySegment(B, w, o + 128 + 64 * p, LE).reinterpretAsShorts();
                 ShortVector u = ByteVector.fromMemorySegment(B, w, o + 192 + 64 * p, LE).reinterpretAsShorts();
                 ShortVector vl = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8), vh = v.lanewise(VectorOperators.ASHR, 8);
                 ShortVector ul = u.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8), uh = u.lanewise(VectorOperators.ASHR, 8);
-                ShortVector x0 = ShortVector.broadcast(S, q[xa + p]), x1 = ShortVector.broadcast(S, q[xa + p + 1]);
+                ShortVector x0 = ShortVector.broadcast(S, xs[p]), x1 = ShortVector.broadcast(S, xs[p + 1]);
                 ShortVector lo = vl.mul(x0).add(ul.mul(x1)), hi = vh.mul(x0).add(uh.mul(x1));
                 IntVector li = lo.reinterpretAsInts(), hj = hi.reinterpretAsInts();
                 s0 = s0.add(li.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 s1 = s1.add(li.lanewise(VectorOperators.ASHR, 16));
                 s2 = s2.add(hj.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 s3 = s3.add(hj.lanewise(VectorOperators.ASHR, 16));
-                ShortVector z0 = ShortVector.broadcast(S, q[xb + p]), z1 = ShortVector.broadcast(S, q[xb + p + 1]);
+                ShortVector z0 = ShortVector.broadcast(S, xs[32 + p]), z1 = ShortVector.broadcast(S, xs[33 + p]);
                 li = vl.mul(z0).add(ul.mul(z1)).reinterpretAsInts();
                 hj = vh.mul(z0).add(uh.mul(z1)).reinterpretAsInts();
                 r0 = r0.add(li.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
