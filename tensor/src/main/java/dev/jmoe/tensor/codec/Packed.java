@@ -5,6 +5,10 @@ import dev.jmoe.tensor.Activations;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The packed layouts by weight type — {@link PackedQ2K} (Q2_K), {@link PackedQ3K} (Q3_K), {@link PackedQ40} (Q4_0),
@@ -96,20 +100,20 @@ public final class Packed {
     private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[256]);
 
     /**
-     * Each thread's scratch for a super-block's activation quants widened to shorts ({@link #widen}): the kernels then
-     * broadcast each value straight from memory ({@code vpbroadcastw zmm, m16}) instead of a byte load and a broadcast
-     * from a general register (Q4_K 1.07–1.08× in {@code dev/kernel-ab.sh}, from L2 and from DRAM).
+     * Each thread's scratch for the activation quants of the block the kernels are at (a K-quant's 256, or two tokens'
+     * 32 each) widened to shorts ({@link #widen}): the kernels then broadcast each value straight from memory
+     * ({@code vpbroadcastw zmm, m16}) instead of a byte load and a broadcast from a general register (the kernels'
+     * speed from L2: 1.05–1.14×, {@code dev/kernel-ab.sh}).
      */
     private static final ThreadLocal<short[]> WIDE = ThreadLocal.withInitial(() -> new short[256]);
 
-    private static final jdk.incubator.vector.VectorSpecies<Byte> B256 = jdk.incubator.vector.ByteVector.SPECIES_256;
-    private static final jdk.incubator.vector.VectorSpecies<Short> S512 = jdk.incubator.vector.ShortVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
 
     /** {@code xs[to..to+n) = q[from..from+n)} as shorts; n a multiple of 32. */
     static void widen(byte[] q, int from, short[] xs, int to, int n) {
         for (int i = 0; i < n; i += 32) {
-            ((jdk.incubator.vector.ShortVector) jdk.incubator.vector.ByteVector.fromArray(B256, q, from + i)
-                    .convertShape(jdk.incubator.vector.VectorOperators.B2S, S512, 0)).intoArray(xs, to + i);
+            ((ShortVector) ByteVector.fromArray(B256, q, from + i).convertShape(VectorOperators.B2S, S512, 0)).intoArray(xs, to + i);
         }
     }
 
