@@ -108,7 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
         int[] tg = IdList.parse("-n", nGen, 0);
         int[] ts = threads == null ? new int[]{Runtime.getRuntime().availableProcessors()} : IdList.parse("-t", threads, 1);
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
-        if (!(warmupSeconds >= 0)) throw new IllegalArgumentException("--warmup-time must be >= 0, got " + warmupSeconds);
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) throw new IllegalArgumentException("--warmup-time must be 0 to 3600 seconds, got " + warmupSeconds);
         if (experts != null && experts < 1) throw new IllegalArgumentException("--experts must be >= 1, got " + experts);
         int[] seqs = IdList.parse("--parallel", parallel, 1);
         int maxS = Arrays.stream(seqs).max().orElse(1);

@@ -174,7 +174,8 @@ class BenchCommandTest {
         assertError("jmoe bench: bad -p: 'abc' (item 1) is not an integer", "-p", "abc");
         CliRun negative = CliRun.run(backend, "bench", "--warmup-time=-1", "-m", a);
         assertThat(negative.exit()).isEqualTo(1);
-        assertThat(negative.err()).startsWith("jmoe bench: --warmup-time must be >= 0, got -1.0");
+        assertThat(negative.err()).startsWith("jmoe bench: --warmup-time must be 0 to 3600 seconds, got -1.0");
+        assertThat(CliRun.run(backend, "bench", "--warmup-time", "NaN", "-m", a).err()).startsWith("jmoe bench: --warmup-time must be 0 to 3600 seconds, got NaN");
         CliRun missing = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a + "," + dir.resolve("none.gguf"));
         assertThat(missing.err()).startsWith("jmoe bench: model file not found");
         assertThat(backend.loads).isEmpty();
