@@ -1,5 +1,6 @@
 package dev.jmoe.model;
 
+import dev.jmoe.tensor.Simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -54,7 +55,7 @@ final class Softmax {
                 e = j.fma(k, k);
                 e.intoArray(s, i);
             }
-            sum += VecOps.sumTree(e);
+            sum += Simd.sumTree(e);
         }
         for (; i < len; i++) {
             float v = (float) Math.exp(s[i] - max);

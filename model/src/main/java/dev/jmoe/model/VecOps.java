@@ -1,11 +1,11 @@
 package dev.jmoe.model;
 
+import dev.jmoe.tensor.Simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Float dot product and axpy for the attention inner loops (Vector API, scalar tail); deterministic. */
@@ -14,17 +14,6 @@ final class VecOps {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     /** As many F16 values as S has floats. */
     private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
-
-    /** FOLD[k]: lane i reads lane i + L/2^(k+1) (mod L), L the species' length. */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] FOLD = new VectorShuffle[Integer.numberOfTrailingZeros(S.length())];
-
-    static {
-        for (int k = 0; k < FOLD.length; k++) {
-            int half = S.length() >> (k + 1);
-            FOLD[k] = VectorShuffle.fromOp(S, i -> (i + half) % S.length());
-        }
-    }
 
     private VecOps() {}
 
@@ -39,7 +28,7 @@ final class VecOps {
             // lanes summed in a fixed order: reduceLanes' order differs between the interpreter and C2, and a
             // result that depends on JIT state would move MoE routing near-ties from run to run; the tree, not the
             // lanes one after another (16 dependent adds a cached position and head)
-            s = sumTree(acc);
+            s = Simd.sumTree(acc);
         }
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
@@ -59,7 +48,7 @@ final class VecOps {
 
     /**
      * Dot product with an F16 operand (IEEE half bits), accumulated in float in a fixed order: two lane-wise FMA chains
-     * over pairs of vectors, one more vector into the first, the chains added, their lanes summed by {@link #sumTree},
+     * over pairs of vectors, one more vector into the first, the chains added, their lanes summed by {@link Simd#sumTree},
      * then the scalar tail. {@link #dotStaged} gives the same bits from the operand converted to floats beforehand.
      * The F16 cache's attention reads every cached row once per head with it; the sequential scalar sum it replaced
      * (one add's latency a value) made attention 13 % of Moonlight's 128-token prefill.
@@ -89,7 +78,7 @@ final class VecOps {
                 a0 = FloatVector.fromArray(S, a, ao + i).fma(f0, a0);
                 i += len;
             }
-            s = sumTree(a0.add(a1));
+            s = Simd.sumTree(a0.add(a1));
         }
         for (; i < n; i++) s += a[ao + i] * Float.float16ToFloat(b[bo + i]);
         return s;
@@ -109,7 +98,7 @@ final class VecOps {
                 a0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), a0);
                 i += len;
             }
-            s = sumTree(a0.add(a1));
+            s = Simd.sumTree(a0.add(a1));
         }
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
@@ -144,12 +133,6 @@ final class VecOps {
      */
     static void stage(short[] src, int so, float[] dst, int n) {
         for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src[so + i]);
-    }
-
-    /** Lane sum in a fixed tree: halves added lane-wise until one lane is left (the order of {@code _mm512_reduce_add_ps}; not {@code reduceLanes}, whose order is the JIT's). */
-    static float sumTree(FloatVector v) {
-        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
-        return v.lane(0);
     }
 
     /** Rounds to the nearest F16 value (ggml's fp32→fp16 conversion, round to nearest even). */

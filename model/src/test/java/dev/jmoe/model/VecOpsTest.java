@@ -77,19 +77,6 @@ class VecOpsTest {
         assertThat(z).containsExactly(y);
     }
 
-    @org.junit.jupiter.api.Test
-    void laneSumIsTheFixedPairwiseTree() {
-        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-        float[] v = new float[species.length()];
-        Random r = new Random(9);
-        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian() * (1 << r.nextInt(20));
-        float[] t = v.clone();
-        for (int half = t.length / 2; half >= 1; half /= 2) {
-            for (int i = 0; i < half; i++) t[i] += t[i + half];
-        }
-        assertThat(VecOps.sumTree(jdk.incubator.vector.FloatVector.fromArray(species, v, 0))).isEqualTo(t[0]);
-    }
-
     @ParameterizedTest
     @ValueSource(shorts = {(short) 0x7c00, (short) 0xfc00, (short) 0x7e00, (short) 0x7c01})
     void infinitiesAndNanConvertAsFloat16ToFloat(short special) {

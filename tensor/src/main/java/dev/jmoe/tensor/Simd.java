@@ -1,6 +1,7 @@
 package dev.jmoe.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,4 +24,25 @@ public final class Simd {
 
     /** Vector integer block kernels on (they are written for 256-bit lanes of shorts / ints). */
     public static final boolean INT_KERNELS = ENABLED && FLOATS.vectorBitSize() >= 256;
+
+    /** FOLD[k]: lane i reads lane i ^ (L >> (k+1)), L the length of {@link #FLOATS}: lane 0 after all folds is the tree sum. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] FOLD = new VectorShuffle[Integer.numberOfTrailingZeros(FLOATS.length())];
+
+    static {
+        for (int k = 0; k < FOLD.length; k++) {
+            int half = FLOATS.length() >> (k + 1);
+            FOLD[k] = VectorShuffle.fromOp(FLOATS, i -> i ^ half);
+        }
+    }
+
+    /**
+     * The lanes of a {@link #FLOATS} vector summed in a fixed tree: halves added lane-wise until one lane is left (the
+     * order of {@code _mm512_reduce_add_ps}). Not {@code reduceLanes}, whose order differs between the interpreter and
+     * C2: a result that depended on JIT state moved MoE routing near-ties from run to run.
+     */
+    public static float sumTree(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
 }

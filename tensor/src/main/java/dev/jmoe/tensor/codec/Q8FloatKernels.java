@@ -55,7 +55,7 @@ public final class Q8FloatKernels {
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     /** Float bits of {@code i − 8} in lane i: selectFrom with a nibble (low 4 bits of the lane, wrapped) gives its value. */
     private static final IntVector Q4_VALUES;
-    /** Lane i ↔ i ^ s for s = 8, 4, 2, 1: the fixed pairing of the lane-sum tree. */
+    /** Lane i ↔ i ^ s for s = 8, 4, 2, 1: the pairing of the lane-sum tree ({@link #sums16x16}). */
     private static final VectorShuffle<Float> SWAP8, SWAP4, SWAP2, SWAP1;
 
     static {
@@ -160,12 +160,9 @@ public final class Q8FloatKernels {
         y0.blend(y1.rearrange(SWAP1), BIT1).add(y1.blend(y0.rearrange(SWAP1), BIT1.not())).intoArray(s, 256);
     }
 
-    /** Lane sum in a fixed tree (the same bits compiled or interpreted, unlike reduceLanes). */
+    /** {@link dev.jmoe.tensor.Simd#sumTree} (these kernels run only where the preferred species is this 512-bit one). */
     static float sum(FloatVector v) {
-        v = v.add(v.rearrange(SWAP8));
-        v = v.add(v.rearrange(SWAP4));
-        v = v.add(v.rearrange(SWAP2));
-        return v.add(v.rearrange(SWAP1)).lane(0);
+        return dev.jmoe.tensor.Simd.sumTree(v);
     }
 
     // The kernels are written out per type and shape (generated from one template) without vector-passing helpers
