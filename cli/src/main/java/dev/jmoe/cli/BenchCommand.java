@@ -157,8 +157,8 @@ public final class BenchCommand implements Callable<Integer> {
     private void warmedUp(Bench bench, String test, int threads) {
         Bench.Warmup w = bench.lastWarmup();
         if (w.runs() > 0) {
-            spec.commandLine().getErr().printf(java.util.Locale.ROOT, "%s, %d threads: warmed up by %d run%s in %.1f s%n",
-                    test, threads, w.runs(), w.runs() == 1 ? "" : "s", w.nanos() / 1e9);
+            spec.commandLine().getErr().printf(java.util.Locale.ROOT, "%s, %d thread%s: warmed up by %d run%s in %.1f s%n",
+                    test, threads, threads == 1 ? "" : "s", w.runs(), w.runs() == 1 ? "" : "s", w.nanos() / 1e9);
         }
     }
 

@@ -48,8 +48,7 @@ public final class Bench {
     public long[] prefill(int nPrompt, int reps, boolean warmup) {
         check(nPrompt, reps);
         int[] tokens = new int[nPrompt];
-        lastWarmup = new Warmup(0, 0);
-        if (warmup) warm(() -> runPrefill(tokens));
+        warm(warmup, () -> runPrefill(tokens));
         long[] samples = new long[reps];
         for (int r = 0; r < reps; r++) samples[r] = runPrefill(tokens);
         return samples;
@@ -59,8 +58,7 @@ public final class Bench {
     public long[] decode(int nGen, int reps, boolean warmup) {
         check(nGen, reps);
         int[] one = new int[1];
-        lastWarmup = new Warmup(0, 0);
-        if (warmup) warm(() -> runDecode(one, nGen));
+        warm(warmup, () -> runDecode(one, nGen));
         long[] samples = new long[reps];
         for (int r = 0; r < reps; r++) samples[r] = runDecode(one, nGen);
         return samples;
@@ -78,8 +76,7 @@ public final class Bench {
         }
         TokenBatch batch = new TokenBatch(seqs);
         float[] rows = new float[seqs * model.vocabSize()];
-        lastWarmup = new Warmup(0, 0);
-        if (warmup) warm(() -> runDecodeParallel(batch, rows, nGen));
+        warm(warmup, () -> runDecodeParallel(batch, rows, nGen));
         long[] samples = new long[reps];
         for (int r = 0; r < reps; r++) samples[r] = runDecodeParallel(batch, rows, nGen);
         return samples;
@@ -114,7 +111,11 @@ public final class Bench {
      * model's first run compiles all it needs: its runs outlast the upper bound); exactly one when the least time is
      * zero.
      */
-    private void warm(LongSupplier run) {
+    private void warm(boolean warmup, LongSupplier run) {
+        if (!warmup) {
+            lastWarmup = new Warmup(0, 0);
+            return;
+        }
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime(), best = Long.MAX_VALUE;
