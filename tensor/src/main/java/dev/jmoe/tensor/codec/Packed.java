@@ -103,7 +103,9 @@ public final class Packed {
      * Each thread's scratch for the activation quants of the block the kernels are at (a K-quant's 256, or two tokens'
      * 32 each) widened to shorts ({@link #widen}): the kernels then broadcast each value straight from memory
      * ({@code vpbroadcastw zmm, m16}) instead of a byte load and a broadcast from a general register (the kernels'
-     * speed from L2: 1.05–1.14×, {@code dev/kernel-ab.sh}).
+     * speed from L2: 1.05–1.14×, {@code dev/kernel-ab.sh}). Widened here, a block at a time into 512 bytes that stay
+     * in L1, rather than once per product in {@link Activations}: a whole batch of shorts read from there made
+     * moon-L6-Q4_K_M's pp128 108–123 t/s against 129–132 ({@code dev/bench-ab.sh}, three rounds).
      */
     private static final ThreadLocal<short[]> WIDE = ThreadLocal.withInitial(() -> new short[256]);
 
