@@ -122,16 +122,13 @@ public final class Packed {
     /**
      * {@link dev.jmoe.tensor.Codec#dotRows} over the packed weight {@code w}: rows {@code [r0, r1)} (whole groups),
      * tokens {@code [0, nTok)} of {@code act} (FAST order), {@code y[yOff + t*yStride + r]}. A group's 64 rows (73–258
-     * KB for DeepSeek's widths) stay in L2 while the tokens pass; the K-quants' groups are read in first by
-     * {@link Prefetch}.
+     * KB for DeepSeek's widths) stay in L2 while the tokens pass; the first token's kernel reads it from DRAM in
+     * address order, for the hardware prefetchers ({@link Prefetch}).
      */
     public static void rows(GgmlType type, MemorySegment w, int cols, int r0, int r1, Activations act, int nTok, float[] y, int yOff, int yStride) {
         long groupBytes = groupBytes(type, cols);
-        boolean prefetch = type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q5_K
-                || type == GgmlType.Q6_K; // see Prefetch
         short[] sums = SUMS.get(), wide = WIDE.get();
         for (int g = r0 / ROWS; g < r1 / ROWS; g++) {
-            if (prefetch) Prefetch.lines(w, g * groupBytes, groupBytes);
             int t = 0;
             if (type == GgmlType.Q4_0) { // tokens in pairs: each weight vector taken apart once for two
                 for (; t + 2 <= nTok; t += 2) PackedQ40.group2(w, g * groupBytes, cols, act, t, y, yOff + t * yStride + g * ROWS, yOff + (t + 1) * yStride + g * ROWS, wide);

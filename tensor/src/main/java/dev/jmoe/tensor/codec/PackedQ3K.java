@@ -24,8 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  *   [0, 128)              the rows' d (f16), short {@link Packed#scaleLane}(r) holding row r
  *   [128 + 64s, +64)      s = 0..15: scale s − 32 of the 64 rows (int8), row order
- *   [1152 + 192m, +192)   m = 0..31: qs[2m], qs[2m+1] and their high bits, 64 bytes each; byte 2k = row r's with
- *                         {@link Packed#lane}(r) = k, byte 2k+1 = row r+32's
+ *   [1152 + 192m, +192)   m = 0..31: the high bits of qs[2m] and qs[2m+1], then those two, 64 bytes each (in the
+ *                         order the kernel reads them); byte 2k = row r's with {@link Packed#lane}(r) = k, byte 2k+1 =
+ *                         row r+32's
  * </pre>
  * A high-bits byte holds value j's bit of qs[2m] at bit 2 + (j & 1) + 4(j >> 1), that is bits 2, 3, 6, 7 for
  * j = 0..3, and qs[2m+1]'s at bits 0, 1, 4, 5: masked with {@code 0x44} (after a shift) they land on bits 2 and 6, the third bits of
@@ -65,13 +66,13 @@ public final class PackedQ3K {
                     int at = lane + 192 * m, high = 0;
                     for (int half = 0; half < 2; half++) { // qs[2m + half]
                         int p = 2 * m + half, h = p >> 5, u = p & 31; // qs[32h + 16k + l]: hmask[16k + l] = hmask[u]
-                        out[at + 64 * half] = in[i + 32 + p];
+                        out[at + 64 + 64 * half] = in[i + 32 + p];
                         int bits = ((in[i + u] & 0xFF) >> (4 * h)) & 0xF; // bit j: value j's high bit
                         for (int j = 0; j < 4; j++) {
                             if ((bits >> j & 1) != 0) high |= 1 << ((half == 0 ? 2 : 0) + (j & 1) + 4 * (j >> 1));
                         }
                     }
-                    out[at + 128] = (byte) high;
+                    out[at] = (byte) high;
                 }
             }
         }
@@ -90,8 +91,10 @@ public final class PackedQ3K {
 
     private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
+        long touched = 0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
+            touched += Prefetch.touch(w, o, QS); // the scales before the quants: reads in address order (Prefetch)
             int xb = qo + 256 * b, bs = 16 * (db + b);
             Packed.widen(q, xb, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ sc·(Σ u·x − 4X)
@@ -101,9 +104,9 @@ public final class PackedQ3K {
                 int xk = 128 * (hk >> 1) + 16 * (hk & 1);
                 for (int l = 0; l < 16; l += 2) {
                     long at = o + QS + 192L * (8 * hk + l / 2);
-                    ShortVector hb = ByteVector.fromMemorySegment(B, w, at + 128, LE).reinterpretAsShorts();
+                    ShortVector hb = ByteVector.fromMemorySegment(B, w, at, LE).reinterpretAsShorts();
                     for (int half = 0; half < 2; half++) {
-                        ShortVector v = ByteVector.fromMemorySegment(B, w, at + 64 * half, LE).reinterpretAsShorts();
+                        ShortVector v = ByteVector.fromMemorySegment(B, w, at + 64 + 64 * half, LE).reinterpretAsShorts();
                         // the high bits of fields 0, 2 and of fields 1, 3 on bits 2 and 6 of each byte
                         ShortVector he = half == 0 ? hb : hb.lanewise(VectorOperators.LSHL, 2);
                         ShortVector ho = half == 0 ? hb.lanewise(VectorOperators.LSHR, 1) : hb.lanewise(VectorOperators.LSHL, 1);
@@ -151,13 +154,14 @@ public final class PackedQ3K {
             }
             // d f16 → f32 from the int view (sign and the 15 low bits moved to their float places, times 2^112): rows
             // 0..15 from the low halves (shifted up first), 16..31 from the high ones; acc += d·d_x·Σ
-            IntVector h0 = IntVector.fromMemorySegment(I, w, o, LE), h1 = IntVector.fromMemorySegment(I, w, o + 64, LE);
+            IntVector h0 = IntVector.fromMemorySegment(I, w, o, LE), h1 = IntVector.fromMemorySegment(I, w, o + 64, LE); // before the quants (Prefetch)
             FloatVector dx = FloatVector.broadcast(F, d[db + b]);
             a0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0), a0);
             a1 = h0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0), a1);
             a2 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s2.convertShape(VectorOperators.I2F, F, 0), a2);
             a3 = h1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0), a3);
         }
+        if (touched == 0x5EEDL) Prefetch.sink = touched;
         a0.intoArray(y, yo);
         a1.intoArray(y, yo + 16);
         a2.intoArray(y, yo + 32);

@@ -89,6 +89,7 @@ public final class PackedQ40 {
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
             int xa = qa + 32 * b, xb = qb + 32 * b;
+            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE); // before the quants (Prefetch)
             Packed.widen(q, xa, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
             Packed.widen(q, xb, xs, 32, 32);
             ShortVector loA = ShortVector.zero(S), hiA = loA, loB = loA, hiB = loA;
@@ -108,7 +109,6 @@ public final class PackedQ40 {
             hiA = hiA.sub(cA);
             loB = loB.sub(cB);
             hiB = hiB.sub(cB);
-            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
             FloatVector e0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
@@ -138,6 +138,7 @@ public final class PackedQ40 {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
+            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE); // before the quants (Prefetch)
             Packed.widen(q, qo + 32 * b, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
             ShortVector lo = ShortVector.zero(S), hi = lo; // rows 0..31, rows 32..63
             for (int p = 0; p < 16; p++) {
@@ -151,7 +152,6 @@ public final class PackedQ40 {
             hi = hi.sub(c);
             // f16 → f32 without a table: sign and the 15 low bits moved to their float places, times 2^112 (exact for
             // normal and subnormal halves; the files' scales are finite)
-            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
             FloatVector e0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);

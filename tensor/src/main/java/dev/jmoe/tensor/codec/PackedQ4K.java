@@ -93,8 +93,10 @@ public final class PackedQ4K {
     /** One group of 64 rows against one token: quants {@code q[qo..]}, super-block scales and sums from block {@code db}. */
     private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
+        long touched = 0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
+            touched += Prefetch.touch(w, o, QS); // the scales before the quants: reads in address order (Prefetch)
             int xo = qo + 256 * b, bs = 16 * (db + b);
             Packed.widen(q, xo, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ_j sc_j·Σ q·x
@@ -154,6 +156,7 @@ public final class PackedQ4K {
             FloatVector f3 = mh1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a3 = e3.mul((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0)).sub(f3.mul((FloatVector) m3.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a3);
         }
+        if (touched == 0x5EEDL) Prefetch.sink = touched;
         a0.intoArray(y, yo);
         a1.intoArray(y, yo + 16);
         a2.intoArray(y, yo + 32);

@@ -97,6 +97,7 @@ public final class PackedQ50 {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
+            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE); // before the quants (Prefetch)
             Packed.widen(q, qa + 32 * b, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
             Packed.widen(q, qb + 32 * b, xs, 32, 32);
             ShortVector lo0A = ShortVector.zero(S), lo1A = lo0A, hi0A = lo0A, hi1A = lo0A, lo0B = lo0A, lo1B = lo0A, hi0B = lo0A, hi1B = lo0A;
@@ -118,7 +119,6 @@ public final class PackedQ50 {
                 lo1B = lo1B.add(n1.mul(y1));
                 hi1B = hi1B.add(n3.mul(y1));
             }
-            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
             FloatVector e0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
@@ -158,6 +158,7 @@ public final class PackedQ50 {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
+            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE); // before the quants (Prefetch)
             Packed.widen(q, qo + 32 * b, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
             // values 0..15 and 16..31 of rows 0..31 (lo0, lo1) and of rows 32..63 (hi0, hi1)
             ShortVector lo0 = ShortVector.zero(S), lo1 = lo0, hi0 = lo0, hi1 = lo0;
@@ -184,7 +185,6 @@ public final class PackedQ50 {
             IntVector s2 = ((IntVector) hi0.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) hi1.convertShape(VectorOperators.S2I, I, 0));
             IntVector s3 = ((IntVector) hi0.convertShape(VectorOperators.S2I, I, 1)).add((IntVector) hi1.convertShape(VectorOperators.S2I, I, 1));
             // f16 → f32 as in PackedQ40
-            ShortVector h0 = ShortVector.fromMemorySegment(S, w, o, LE), h1 = ShortVector.fromMemorySegment(S, w, o + 64, LE);
             FloatVector e0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);

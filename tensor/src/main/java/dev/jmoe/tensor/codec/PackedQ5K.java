@@ -23,9 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Layout per group of 64 rows, per super-block (11520 bytes, 256 more than the rows' 11264: the scales unpacked):
  * <pre>
  *   [0, 1280)                         as {@link PackedQ4K}: d, dmin, sc_j, m_j
- *   [1280 + 2560c + 320g + 64t, +64)  t = 0..3: qs byte 32c + 4g + t of the rows, as {@link PackedQ4K} lays them
- *   [1280 + 2560c + 320g + 256, +64)  their fifth bits: in row r's byte (the qs byte's place) bit t for the low
- *                                     nibble's value, bit 4 + t for the high one's
+ *   [1280 + 2560c + 320g, +64)        the fifth bits of the next four lines: in row r's byte (the qs byte's place)
+ *                                     bit t for the low nibble's value, bit 4 + t for the high one's
+ *   [1280 + 2560c + 320g + 64 + 64t, +64)  t = 0..3: qs byte 32c + 4g + t of the rows, as {@link PackedQ4K} lays them
  * </pre>
  * Shifted by 4 − t (or right by t), the fifth bits of line t land on bit 4 of each byte, next to the nibbles, and one
  * OR makes q. A 16-bit sum over 16 values {@code Σ (q−16)·x} lies within ±16·16·127 = 32512, so the sums run over
@@ -69,8 +69,8 @@ public final class PackedQ5K {
                 for (int c = 0; c < 4; c++) {
                     for (int l = 0; l < 32; l++) {
                         int at = lane + 2560 * c + 320 * (l / 4), t = l % 4, qh = in[i + 16 + l] & 0xFF;
-                        out[at + 64 * t] = in[i + 48 + 32 * c + l];
-                        out[at + 256] |= (byte) ((qh >> (2 * c) & 1) << t | (qh >> (2 * c + 1) & 1) << (4 + t));
+                        out[at + 64 + 64 * t] = in[i + 48 + 32 * c + l];
+                        out[at] |= (byte) ((qh >> (2 * c) & 1) << t | (qh >> (2 * c + 1) & 1) << (4 + t));
                     }
                 }
             }
@@ -95,8 +95,10 @@ public final class PackedQ5K {
     /** One group of 64 rows against one token: quants {@code q[qo..]}, super-block scales and sums from block {@code db}. */
     private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] bsums, int db, float[] y, int yo, short[] sums, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows 0..15, 16..31, 32..47, 48..63
+        long touched = 0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
+            touched += Prefetch.touch(w, o, QS); // the scales before the quants: reads in address order (Prefetch)
             int xo = qo + 256 * b, bs = 16 * (db + b);
             Packed.widen(q, xo, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ_j sc_j·Σ q·x
@@ -108,9 +110,9 @@ public final class PackedQ5K {
                     int xc = 64 * c + 16 * hf;
                     for (int g = 4 * hf; g < 4 * hf + 4; g++) {
                         long at = o + QS + 2560L * c + 320L * g;
-                        ShortVector h = ByteVector.fromMemorySegment(B, w, at + 256, LE).reinterpretAsShorts();
+                        ShortVector h = ByteVector.fromMemorySegment(B, w, at, LE).reinterpretAsShorts();
                         for (int t = 0; t < 4; t++) {
-                            ShortVector v = ByteVector.fromMemorySegment(B, w, at + 64 * t, LE).reinterpretAsShorts();
+                            ShortVector v = ByteVector.fromMemorySegment(B, w, at + 64 + 64 * t, LE).reinterpretAsShorts();
                             ShortVector qa = v.and((short) 0x0F0F).or(h.lanewise(VectorOperators.LSHL, 4 - t).and((short) 0x1010));
                             ShortVector qb = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F0F).or(h.lanewise(VectorOperators.LSHR, t).and((short) 0x1010));
                             int xl = xc + 4 * (g - 4 * hf) + t;
@@ -167,6 +169,7 @@ public final class PackedQ5K {
             FloatVector f3 = mh1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a3 = e3.mul((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0)).sub(f3.mul((FloatVector) m3.convertShape(VectorOperators.I2F, F, 0))).fma(dx, a3);
         }
+        if (touched == 0x5EEDL) Prefetch.sink = touched;
         a0.intoArray(y, yo);
         a1.intoArray(y, yo + 16);
         a2.intoArray(y, yo + 32);

@@ -87,8 +87,10 @@ public final class PackedQ6K {
 
     private static void group(MemorySegment w, long go, int nb, byte[] q, int qo, float[] d, short[] sum8, int db, float[] y, int yo, short[] sums, short[] xs) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long touched = 0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
+            touched += Prefetch.touch(w, o, QS); // the scales before the quants: reads in address order (Prefetch)
             int xb = qo + 256 * b, sb = 32 * (db + b);
             Packed.widen(q, xb, xs, 0, 256); // broadcasts from memory (Packed.WIDE)
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // Σ_j sc_j·Σ (q−32)·x, rows 0..15 … 48..63
@@ -139,13 +141,14 @@ public final class PackedQ6K {
             }
             // d f16 → f32 from the int view (sign and the 15 low bits moved to their float places, times 2^112): rows
             // 0..15 from the low halves (shifted up first), 16..31 from the high ones; acc += d·d_x·Σ
-            IntVector h0 = IntVector.fromMemorySegment(I, w, o, LE), h1 = IntVector.fromMemorySegment(I, w, o + 64, LE);
+            IntVector h0 = IntVector.fromMemorySegment(I, w, o, LE), h1 = IntVector.fromMemorySegment(I, w, o + 64, LE); // before the quants (Prefetch)
             FloatVector dx = FloatVector.broadcast(F, d[db + b]);
             a0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s0.convertShape(VectorOperators.I2F, F, 0), a0);
             a1 = h0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s1.convertShape(VectorOperators.I2F, F, 0), a1);
             a2 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s2.convertShape(VectorOperators.I2F, F, 0), a2);
             a3 = h1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).mul(dx).fma((FloatVector) s3.convertShape(VectorOperators.I2F, F, 0), a3);
         }
+        if (touched == 0x5EEDL) Prefetch.sink = touched;
         a0.intoArray(y, yo);
         a1.intoArray(y, yo + 16);
         a2.intoArray(y, yo + 32);

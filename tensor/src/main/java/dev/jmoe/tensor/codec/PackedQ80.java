@@ -80,6 +80,7 @@ public final class PackedQ80 {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int b = 0; b < nb; b++) {
             long o = go + (long) GROUP_BLOCK * b;
+            IntVector h0 = IntVector.fromMemorySegment(I, w, o, LE), h1 = IntVector.fromMemorySegment(I, w, o + 64, LE); // before the quants (Prefetch)
             Packed.widen(q, qa + 32 * b, xs, 0, 32); // broadcasts from memory (Packed.WIDE)
             Packed.widen(q, qb + 32 * b, xs, 32, 32);
             IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0, r0 = s0, r1 = s0, r2 = s0, r3 = s0;
@@ -105,7 +106,6 @@ public final class PackedQ80 {
             }
             // f16 → f32 (sign and the 15 low bits moved to their float places, times 2^112) from the int view: the
             // low half shifted up first, then both arithmetic-shifted by 3
-            IntVector h0 = IntVector.fromMemorySegment(I, w, o, LE), h1 = IntVector.fromMemorySegment(I, w, o + 64, LE);
             FloatVector e0 = h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e1 = h0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             FloatVector e2 = h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);

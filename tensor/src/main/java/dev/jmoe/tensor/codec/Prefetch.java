@@ -1,43 +1,39 @@
 package dev.jmoe.tensor.codec;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import java.lang.foreign.ValueLayout;
 
 /**
- * Brings a range of a weight into the cache ahead of a kernel, by reading it once with next to no work per cache line:
- * Java has no prefetch instruction, and this is the nearest thing.
+ * Keeps the packed kernels' reads in address order, so that the hardware prefetchers stream the weights from DRAM.
  *
- * <p>Why: a core keeps only as many cache misses in flight as its out-of-order window holds loads. The packed K-quant
- * kernels (Q2_K … Q6_K) spend 20–40 vector instructions on each 64-byte line, so the window holds ~20 lines and a
- * thread reads about 10 GB/s from DRAM, though the Q4_K kernel runs 23–28 GB/s over data in cache. This loop spends
- * two instructions a line, so its window holds a few hundred misses and the memory streams; the kernel then reads the
- * group from L2. Measured (`dev/kernel-ab.sh`, 2 threads, 256 MB): Q4_K 1.33–1.69×, Q6_K 1.70–2.08×, Q2_K 1.83×. The
- * Q4_0, Q5_0 and Q8_0 kernels already stream at the machine's bandwidth; for them this pass only adds time
- * (0.5–0.7×), and so it does for the float types' row kernels (0.75–0.93×).
+ * <p>Why: a packed K-quant super-block starts with its scales (1152–1280 bytes: d, dmin, the sub-block scales) and then
+ * holds its quants. The kernels used to read the quants first and each sub-block's scales after them, that is 20 lines
+ * behind the stream; the prefetchers, which follow a stream forward, never fetched those lines, and each miss stopped
+ * the core for a trip to DRAM: the Q4_K kernel read 8 GB/s a thread from DRAM against 19 over data in L2. Read first, a
+ * line a load ({@link #touch}), the scales continue the stream from the super-block before, and the kernels run from
+ * DRAM at nearly their pace from L2 ({@code dev/kernel-ab.sh}, 256 MB, 2 threads: Q4_K 23.0 → 32.6 GB/s, Q6_K 20.3 →
+ * 31.1, Q2_K 17.6 → 23.2, Q3_K 17.2 → 24.6; Q5_K, whose fifth bits also sat behind their quants and now come first,
+ * 19.0 → 25.9). The legacy kernels load their two lines of f16 scales before the quants for the same reason (Q5_0
+ * 1.07×, Q8_0 1.14×, Q4_0 1.0×: their small blocks kept the scales in the stream's reach).
  *
- * <p>The lines are read in address order, by adding 64-byte vectors of longs in one chain. The first version ORed
- * vectors of bytes: C2 unrolled that loop 64 times, reassociated the ORs into three-input {@code vpternlogd}s and
- * issued the 64 loads in descending address order, which the hardware prefetchers do not follow. That pass read 12
- * GB/s on one thread against 24 for this one (2 threads: 19 against 31), and the packed K-quant products on 2
- * threads over 256 MB went from 13.8 to 21.5 GB/s (Q4_K), 13.7 → 19.8 (Q6_K), 11.1 → 15.1 (Q2_K), 10.6 → 14.2
- * (Q3_K), 14.2 → 18.4 (Q5_K) ({@code dev/kernel-ab.sh}).
+ * <p>Before that was understood, a pass reading each 64-row group once ahead of its kernel stood in for a prefetch
+ * instruction, which Java does not have: it brought the K-quants from ~11 to ~20 GB/s on 2 threads, but a thread then
+ * read, then computed, never both at once.
  */
 final class Prefetch {
     private Prefetch() {}
 
-    private static final VectorSpecies<Long> L = LongVector.SPECIES_512;
-
-    /** Written so that the loads are not dead code; nobody reads it. */
+    /**
+     * Where a kernel puts its {@link #touch} sums when they equal a constant nobody expects, so that the loads are not
+     * dead code; a store on every call would move this line between the cores.
+     */
     @SuppressWarnings("unused")
-    private static long sink;
+    static long sink;
 
-    /** Reads bytes {@code [off, off + bytes)} of {@code w} (a multiple of 64 bytes) once. */
-    static void lines(MemorySegment w, long off, long bytes) {
-        LongVector t = LongVector.zero(L);
-        for (long p = off, end = off + bytes; p < end; p += 64) t = t.add(LongVector.fromMemorySegment(L, w, p, ByteOrder.LITTLE_ENDIAN));
-        sink = t.reduceLanes(VectorOperators.ADD);
+    /** One long of each 64-byte line of {@code [off, off + bytes)}, summed: reads the lines in order, at one load each. */
+    static long touch(MemorySegment w, long off, int bytes) {
+        long t = 0;
+        for (int k = 0; k < bytes; k += 64) t += w.get(ValueLayout.JAVA_LONG_UNALIGNED, off + k);
+        return t;
     }
 }
