@@ -6,6 +6,7 @@ import dev.jmoe.gguf.GgufMetadata;
 import dev.jmoe.gguf.TensorInfo;
 import dev.jmoe.tensor.Codecs;
 import dev.jmoe.tensor.DotOrder;
+import dev.jmoe.tensor.KernelWarmup;
 import dev.jmoe.tensor.Layouts;
 import dev.jmoe.tensor.Matrix;
 import dev.jmoe.tensor.Parallel;
@@ -48,7 +49,8 @@ public final class ModelLoader {
         // FAST-order Q4_0, Q4_K, Q5_0, Q6_K and Q8_0 weights are copied into their packed layouts (where the 512-bit kernels run)
         Packer packer = opt.repack() && opt.dotOrder() == DotOrder.FAST && Packed.ENABLED
                 ? new Packer(opt.poolOrCommon(), Prefault.availableBytes()) : null;
-        try {
+        // the kernels compile on a thread of their own while the weights are packed and paged in (KernelWarmup)
+        try (KernelWarmup warmup = KernelWarmup.start(file.tensors().stream().filter(t -> t.nDims() >= 2).map(TensorInfo::type).toList(), opt.dotOrder())) {
             DecoderModel model = build(file, gguf, opt, packer);
             Prefault.touch(file, packer, opt.poolOrCommon());
             model.ownPool(owned);
