@@ -30,4 +30,14 @@ public final class F16Codec extends Float16Codec {
     float dotFast(MemorySegment w, long offset, float[] x, int xStart, int n) {
         return LegacyVector.dotF16(w, offset, x, xStart, n);
     }
+
+    @Override
+    int rows4Cols() {
+        return LegacyVector.F16_ROWS4_COLS;
+    }
+
+    @Override
+    void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo) {
+        LegacyVector.dotF16x4(w, offset, rowBytes, x, n, y, yo);
+    }
 }

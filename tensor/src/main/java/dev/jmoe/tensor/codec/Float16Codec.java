@@ -21,6 +21,27 @@ abstract sealed class Float16Codec implements Codec permits F16Codec, BF16Codec 
 
     abstract float dotFast(MemorySegment w, long offset, float[] x, int xStart, int n);
 
+    /** Rows at least this long go through {@link #dot4Fast} four at a time (never, unless a subclass says otherwise). */
+    int rows4Cols() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Four rows of {@link #dotFast} from {@code offset}, {@code rowBytes} apart, into {@code y[yo..yo+4)}, each bit-identical to it. */
+    void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo) {
+        for (int j = 0; j < 4; j++) y[yo + j] = dotFast(w, offset + j * rowBytes, x, 0, n);
+    }
+
+    @Override
+    public final void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        if (nTok != 1 || !Simd.FLOAT_KERNELS || x.length() < rows4Cols()) {
+            Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
+            return;
+        }
+        int n = x.length(), r = r0;
+        for (; r + 4 <= r1; r += 4) dot4Fast(w, r * rowBytes, rowBytes, x.f, n, y, yOff + r);
+        for (; r < r1; r++) y[yOff + r] = dotFast(w, r * rowBytes, x.f, 0, n);
+    }
+
     @Override
     public final void dequantizeReference(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
         for (int i = 0; i < n; i++) dst[dstOff + i] = toFloat(src.get(LE_SHORT, offset + 2L * i));

@@ -297,6 +297,73 @@ public final class LegacyVector {
         return sum;
     }
 
+    /**
+     * Four rows of {@link #dotF16} at once ({@code rowBytes} apart, from {@code off}): {@code y[yo..yo+4)}, each value
+     * bit-identical to dotF16's (each row's two chains take the same FMAs in the same order), {@link #F16_CHUNK} columns
+     * at a time, so that the four rows share each chunk of activations. For rows of at least {@link #F16_ROWS4_COLS}
+     * columns: one row at a time a thread read F16 from DRAM at 19–20 GB/s with 1536–2048 columns (the activations, 6–8
+     * KB, stay in L1 beside the stream) but at 8–11 with 4096–7168 (16–28 KB of activations, pushed out by the weights
+     * and read again for each row); four rows side by side read 14 GB/s there, and 8–12 with the short rows
+     * ({@code dev/kernel-ab.sh}, 256 MB, 1 thread; 2 threads at 4096 columns 21.5 → 25.3). Rows whose length is not a
+     * multiple of two vectors go through dotF16.
+     */
+    public static void dotF16x4(MemorySegment w, long off, long rowBytes, float[] x, int n, float[] y, int yo) {
+        int len = FH.length(), i = 0;
+        long o0 = off, o1 = off + rowBytes, o2 = off + 2 * rowBytes, o3 = off + 3 * rowBytes;
+        if (n % (2 * len) != 0) { // then dotF16 has a tail
+            for (int j = 0; j < 4; j++) y[yo + j] = dotF16(w, off + j * rowBytes, x, 0, n);
+            return;
+        }
+        FloatVector a00 = FloatVector.zero(FH), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int c = 0; c <= n - 2 * len; c += F16_CHUNK) {
+            for (int bound = Math.min(n - 2 * len, c + F16_CHUNK - 2 * len); i <= bound; i += 2 * len) {
+            FloatVector xa = FloatVector.fromArray(FH, x, i), xb = FloatVector.fromArray(FH, x, i + len);
+            IntVector v00 = (IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f00 = v00.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f00 = f00.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v00.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            IntVector v01 = (IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f01 = v01.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f01 = f01.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v01.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            a00 = f00.fma(xa, a00);
+            a01 = f01.fma(xb, a01);
+            IntVector v10 = (IntVector) ShortVector.fromMemorySegment(SP, w, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f10 = v10.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f10 = f10.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v10.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            IntVector v11 = (IntVector) ShortVector.fromMemorySegment(SP, w, o1 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f11 = v11.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f11 = f11.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v11.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            a10 = f10.fma(xa, a10);
+            a11 = f11.fma(xb, a11);
+            IntVector v20 = (IntVector) ShortVector.fromMemorySegment(SP, w, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f20 = v20.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f20 = f20.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v20.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            IntVector v21 = (IntVector) ShortVector.fromMemorySegment(SP, w, o2 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f21 = v21.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f21 = f21.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v21.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            a20 = f20.fma(xa, a20);
+            a21 = f21.fma(xb, a21);
+            IntVector v30 = (IntVector) ShortVector.fromMemorySegment(SP, w, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f30 = v30.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f30 = f30.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v30.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            IntVector v31 = (IntVector) ShortVector.fromMemorySegment(SP, w, o3 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+            FloatVector f31 = v31.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+            f31 = f31.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v31.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+            a30 = f30.fma(xa, a30);
+            a31 = f31.fma(xb, a31);
+            }
+        }
+        y[yo + 0] = hsum(a00.add(a01));
+        y[yo + 1] = hsum(a10.add(a11));
+        y[yo + 2] = hsum(a20.add(a21));
+        y[yo + 3] = hsum(a30.add(a31));
+    }
+
+    /** Columns {@link #dotF16x4} takes at a time (a multiple of two vectors; 128–4096 measured alike, 256 best). */
+    private static final int F16_CHUNK = 256;
+
+    /** Rows at least this long take {@link #dotF16x4} (this CPU's 32 KB L1: see there). */
+    public static final int F16_ROWS4_COLS = 4096;
+
     public static float dotBf16(MemorySegment w, long off, float[] x, int xo, int n) {
         VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;
         FloatVector a0 = FloatVector.zero(s);
