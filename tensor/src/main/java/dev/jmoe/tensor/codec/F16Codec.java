@@ -33,7 +33,7 @@ public final class F16Codec extends Float16Codec {
 
     @Override
     int rows4Cols() {
-        return LegacyVector.F16_ROWS4_COLS;
+        return LegacyVector.ROWS4_COLS;
     }
 
     @Override

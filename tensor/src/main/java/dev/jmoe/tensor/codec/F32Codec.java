@@ -36,6 +36,16 @@ public final class F32Codec implements Codec {
         return dotReference(w, offset, x, xStart, n);
     }
 
+    /** One token: rows of {@link LegacyVector#ROWS4_COLS} columns or more four at a time ({@link LegacyVector#dotF32x4}). */
+    @Override
+    public void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
+        int n = x.length(), r = r0;
+        if (nTok == 1 && dev.jmoe.tensor.Simd.FLOAT_KERNELS && n >= LegacyVector.ROWS4_COLS) {
+            for (; r + 4 <= r1; r += 4) LegacyVector.dotF32x4(w, r * rowBytes, rowBytes, x.f, n, y, yOff + r);
+        }
+        Codec.super.dotRows(w, rowBytes, r, r1, x, nTok, y, yOff, yStride);
+    }
+
     /** Σ w·x in float with FMA, element by element (ggml's F32 activations). */
     public float dotReference(MemorySegment w, long offset, Activations x, int xStart, int n) {
         float[] f = x.f;

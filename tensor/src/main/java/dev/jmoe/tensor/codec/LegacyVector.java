@@ -298,9 +298,42 @@ public final class LegacyVector {
     }
 
     /**
+     * Four rows of {@link #dotF32(MemorySegment, long, float[], int, int)} at once, as {@link #dotF16x4} (same reason,
+     * same order: each value bit-identical to the one-row dot; {@code dev/kernel-ab.sh}, 256 MB, 1 thread: 4096 columns
+     * 14.2 → 16.7 GB/s, 7168 11.1 → 17.0; 2 threads 24.2 → 25.0, 20.3 → 26.5); rows not a multiple of two vectors go
+     * through the one-row dot.
+     */
+    public static void dotF32x4(MemorySegment w, long off, long rowBytes, float[] x, int n, float[] y, int yo) {
+        int len = FP.length(), i = 0;
+        long o0 = off, o1 = off + rowBytes, o2 = off + 2 * rowBytes, o3 = off + 3 * rowBytes;
+        if (n % (2 * len) != 0) { // then dotF32 has a tail
+            for (int j = 0; j < 4; j++) y[yo + j] = dotF32(w, off + j * rowBytes, x, 0, n);
+            return;
+        }
+        FloatVector a00 = FloatVector.zero(FP), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int c = 0; c <= n - 2 * len; c += ROWS4_CHUNK) {
+            for (int bound = Math.min(n - 2 * len, c + ROWS4_CHUNK - 2 * len); i <= bound; i += 2 * len) {
+                FloatVector xa = FloatVector.fromArray(FP, x, i), xb = FloatVector.fromArray(FP, x, i + len);
+                a00 = FloatVector.fromMemorySegment(FP, w, o0 + 4L * i, LE).fma(xa, a00);
+                a01 = FloatVector.fromMemorySegment(FP, w, o0 + 4L * (i + len), LE).fma(xb, a01);
+                a10 = FloatVector.fromMemorySegment(FP, w, o1 + 4L * i, LE).fma(xa, a10);
+                a11 = FloatVector.fromMemorySegment(FP, w, o1 + 4L * (i + len), LE).fma(xb, a11);
+                a20 = FloatVector.fromMemorySegment(FP, w, o2 + 4L * i, LE).fma(xa, a20);
+                a21 = FloatVector.fromMemorySegment(FP, w, o2 + 4L * (i + len), LE).fma(xb, a21);
+                a30 = FloatVector.fromMemorySegment(FP, w, o3 + 4L * i, LE).fma(xa, a30);
+                a31 = FloatVector.fromMemorySegment(FP, w, o3 + 4L * (i + len), LE).fma(xb, a31);
+            }
+        }
+        y[yo + 0] = hsum(a00.add(a01));
+        y[yo + 1] = hsum(a10.add(a11));
+        y[yo + 2] = hsum(a20.add(a21));
+        y[yo + 3] = hsum(a30.add(a31));
+    }
+
+    /**
      * Four rows of {@link #dotF16} at once ({@code rowBytes} apart, from {@code off}): {@code y[yo..yo+4)}, each value
-     * bit-identical to dotF16's (each row's two chains take the same FMAs in the same order), {@link #F16_CHUNK} columns
-     * at a time, so that the four rows share each chunk of activations. For rows of at least {@link #F16_ROWS4_COLS}
+     * bit-identical to dotF16's (each row's two chains take the same FMAs in the same order), {@link #ROWS4_CHUNK} columns
+     * at a time, so that the four rows share each chunk of activations. For rows of at least {@link #ROWS4_COLS}
      * columns: one row at a time a thread read F16 from DRAM at 19–20 GB/s with 1536–2048 columns (the activations, 6–8
      * KB, stay in L1 beside the stream) but at 8–11 with 4096–7168 (16–28 KB of activations, pushed out by the weights
      * and read again for each row); four rows side by side read 14 GB/s there, and 8–12 with the short rows
@@ -315,8 +348,8 @@ public final class LegacyVector {
             return;
         }
         FloatVector a00 = FloatVector.zero(FH), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int c = 0; c <= n - 2 * len; c += F16_CHUNK) {
-            for (int bound = Math.min(n - 2 * len, c + F16_CHUNK - 2 * len); i <= bound; i += 2 * len) {
+        for (int c = 0; c <= n - 2 * len; c += ROWS4_CHUNK) {
+            for (int bound = Math.min(n - 2 * len, c + ROWS4_CHUNK - 2 * len); i <= bound; i += 2 * len) {
             FloatVector xa = FloatVector.fromArray(FH, x, i), xb = FloatVector.fromArray(FH, x, i + len);
             IntVector v00 = (IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
             FloatVector f00 = v00.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
@@ -358,11 +391,11 @@ public final class LegacyVector {
         y[yo + 3] = hsum(a30.add(a31));
     }
 
-    /** Columns {@link #dotF16x4} takes at a time (a multiple of two vectors; 128–4096 measured alike, 256 best). */
-    private static final int F16_CHUNK = 256;
+    /** Columns {@link #dotF16x4} and {@link #dotF32x4} take at a time (a multiple of two vectors; for F16 128–4096 measured alike, 256 best). */
+    private static final int ROWS4_CHUNK = 256;
 
-    /** Rows at least this long take {@link #dotF16x4} (this CPU's 32 KB L1: see there). */
-    public static final int F16_ROWS4_COLS = 4096;
+    /** Rows at least this long take {@link #dotF16x4} and {@link #dotF32x4} (this CPU's 32 KB L1: see dotF16x4). */
+    public static final int ROWS4_COLS = 4096;
 
     public static float dotBf16(MemorySegment w, long off, float[] x, int xo, int n) {
         VectorSpecies<Float> s = FH; VectorSpecies<Short> ss = SP; VectorSpecies<Integer> is = IH; int len = s.length(), i = 0;

@@ -14,20 +14,25 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The float16 types' row loop ({@link Float16Codec#dotRows}: F16 rows of {@link LegacyVector#F16_ROWS4_COLS} columns
- * or more four at a time, {@link LegacyVector#dotF16x4}) gives each row the bits of its one-row {@link Codec#dot},
- * specials included (±0, subnormals, ±max, ±inf, NaN), for row lengths that are and are not whole pairs of vectors,
- * short rows, and rows left over from the fours.
+ * The float types' row loops (F32 and F16 rows of {@link LegacyVector#ROWS4_COLS} columns or more four at a time:
+ * {@link LegacyVector#dotF32x4}, {@link LegacyVector#dotF16x4}) give each row the bits of its one-row {@link Codec#dot},
+ * F16 specials included (±0, subnormals, ±max, ±inf, NaN), for row lengths that are and are not whole pairs of
+ * vectors, short rows, and rows left over from the fours.
  */
-class F16RowsTest {
+class FloatRowsTest {
     @ParameterizedTest
-    @CsvSource({"F16,4096,7", "F16,7168,6", "F16,4100,5", "F16,544,4", "F16,100,9", "BF16,4096,7", "BF16,100,6"})
+    @CsvSource({"F16,4096,7", "F16,7168,6", "F16,4100,5", "F16,544,4", "F16,100,9", "BF16,4096,7", "BF16,100,6", "F32,4096,7", "F32,7168,6", "F32,4100,5", "F32,100,9"})
     void eachRowHasTheBitsOfItsOneRowDot(GgmlType type, int n, int rows) {
         Random rnd = new Random(31L * n + rows);
         short[] specials = {0, (short) 0x8000, 1, (short) 0x83ff, 0x7bff, (short) 0xfbff, 0x7c00, (short) 0xfc00, 0x7e00};
-        MemorySegment w = MemorySegment.ofArray(new byte[2 * n * rows]);
+        int size = type == GgmlType.F32 ? 4 : 2;
+        MemorySegment w = MemorySegment.ofArray(new byte[size * n * rows]);
         for (int i = 0; i < n * rows; i++) {
             float v = (float) rnd.nextGaussian();
+            if (type == GgmlType.F32) {
+                w.set(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * i, v);
+                continue;
+            }
             short bits = type == GgmlType.F16 ? Half.fromFloat(v) : Half.floatToBf16(v);
             if (type == GgmlType.F16 && i % 997 == 0) bits = specials[(i / 997) % specials.length];
             w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i, bits);
@@ -37,9 +42,9 @@ class F16RowsTest {
         Codec c = Codecs.of(type);
         Activations a = new Activations().prepare(c.activationType(), x, 0, n, 1);
         float[] y = new float[rows];
-        c.dotRows(w, 2L * n, 0, rows, a, 1, y, 0, rows);
+        c.dotRows(w, (long) size * n, 0, rows, a, 1, y, 0, rows);
         for (int r = 0; r < rows; r++) {
-            float one = c.dot(w, 2L * n * r, a, 0, n);
+            float one = c.dot(w, (long) size * n * r, a, 0, n);
             assertThat(Float.floatToRawIntBits(y[r])).as("row %d: %s against %s", r, y[r], one).isEqualTo(Float.floatToRawIntBits(one));
         }
     }
