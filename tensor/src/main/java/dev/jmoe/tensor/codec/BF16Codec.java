@@ -30,4 +30,14 @@ public final class BF16Codec extends Float16Codec {
     float dotFast(MemorySegment w, long offset, float[] x, int xStart, int n) {
         return LegacyVector.dotBf16(w, offset, x, xStart, n);
     }
+
+    @Override
+    int rows4Cols() {
+        return LegacyVector.ROWS4_COLS;
+    }
+
+    @Override
+    void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo) {
+        LegacyVector.dotBf16x4(w, offset, rowBytes, x, n, y, yo);
+    }
 }

@@ -21,15 +21,11 @@ abstract sealed class Float16Codec implements Codec permits F16Codec, BF16Codec 
 
     abstract float dotFast(MemorySegment w, long offset, float[] x, int xStart, int n);
 
-    /** Rows at least this long go through {@link #dot4Fast} four at a time (never, unless a subclass says otherwise). */
-    int rows4Cols() {
-        return Integer.MAX_VALUE;
-    }
+    /** Rows at least this long go through {@link #dot4Fast} four at a time. */
+    abstract int rows4Cols();
 
     /** Four rows of {@link #dotFast} from {@code offset}, {@code rowBytes} apart, into {@code y[yo..yo+4)}, each bit-identical to it. */
-    void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo) {
-        for (int j = 0; j < 4; j++) y[yo + j] = dotFast(w, offset + j * rowBytes, x, 0, n);
-    }
+    abstract void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo);
 
     @Override
     public final void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {

@@ -330,6 +330,34 @@ public final class LegacyVector {
         y[yo + 3] = hsum(a30.add(a31));
     }
 
+    /** Four rows of {@link #dotBf16(MemorySegment, long, float[], int, int)} at once, as {@link #dotF16x4} (the same reason and order). */
+    public static void dotBf16x4(MemorySegment w, long off, long rowBytes, float[] x, int n, float[] y, int yo) {
+        int len = FH.length(), i = 0;
+        long o0 = off, o1 = off + rowBytes, o2 = off + 2 * rowBytes, o3 = off + 3 * rowBytes;
+        if (n % (2 * len) != 0) { // then dotBf16 has a tail
+            for (int j = 0; j < 4; j++) y[yo + j] = dotBf16(w, off + j * rowBytes, x, 0, n);
+            return;
+        }
+        FloatVector a00 = FloatVector.zero(FH), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int c = 0; c <= n - 2 * len; c += ROWS4_CHUNK) {
+            for (int bound = Math.min(n - 2 * len, c + ROWS4_CHUNK - 2 * len); i <= bound; i += 2 * len) {
+                FloatVector xa = FloatVector.fromArray(FH, x, i), xb = FloatVector.fromArray(FH, x, i + len);
+                a00 = ((IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xa, a00);
+                a01 = ((IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xb, a01);
+                a10 = ((IntVector) ShortVector.fromMemorySegment(SP, w, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xa, a10);
+                a11 = ((IntVector) ShortVector.fromMemorySegment(SP, w, o1 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xb, a11);
+                a20 = ((IntVector) ShortVector.fromMemorySegment(SP, w, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xa, a20);
+                a21 = ((IntVector) ShortVector.fromMemorySegment(SP, w, o2 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xb, a21);
+                a30 = ((IntVector) ShortVector.fromMemorySegment(SP, w, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xa, a30);
+                a31 = ((IntVector) ShortVector.fromMemorySegment(SP, w, o3 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xb, a31);
+            }
+        }
+        y[yo + 0] = hsum(a00.add(a01));
+        y[yo + 1] = hsum(a10.add(a11));
+        y[yo + 2] = hsum(a20.add(a21));
+        y[yo + 3] = hsum(a30.add(a31));
+    }
+
     /**
      * Four rows of {@link #dotF16} at once ({@code rowBytes} apart, from {@code off}): {@code y[yo..yo+4)}, each value
      * bit-identical to dotF16's (each row's two chains take the same FMAs in the same order), {@link #ROWS4_CHUNK} columns

@@ -14,14 +14,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The float types' row loops (F32 and F16 rows of {@link LegacyVector#ROWS4_COLS} columns or more four at a time:
- * {@link LegacyVector#dotF32x4}, {@link LegacyVector#dotF16x4}) give each row the bits of its one-row {@link Codec#dot},
+ * The float types' row loops (F32, F16 and BF16 rows of {@link LegacyVector#ROWS4_COLS} columns or more four at a time:
+ * {@link LegacyVector#dotF32x4}, {@link LegacyVector#dotF16x4}, {@link LegacyVector#dotBf16x4}) give each row the bits of its one-row {@link Codec#dot},
  * F16 specials included (±0, subnormals, ±max, ±inf, NaN), for row lengths that are and are not whole pairs of
  * vectors, short rows, and rows left over from the fours.
  */
 class FloatRowsTest {
     @ParameterizedTest
-    @CsvSource({"F16,4096,7", "F16,7168,6", "F16,4100,5", "F16,544,4", "F16,100,9", "BF16,4096,7", "BF16,100,6", "F32,4096,7", "F32,7168,6", "F32,4100,5", "F32,100,9"})
+    @CsvSource({"F16,4096,7", "F16,7168,6", "F16,4100,5", "F16,544,4", "F16,100,9", "BF16,4096,7", "BF16,7168,6", "BF16,4100,5", "BF16,100,6", "F32,4096,7", "F32,7168,6", "F32,4100,5", "F32,100,9"})
     void eachRowHasTheBitsOfItsOneRowDot(GgmlType type, int n, int rows) {
         Random rnd = new Random(31L * n + rows);
         short[] specials = {0, (short) 0x8000, 1, (short) 0x83ff, 0x7bff, (short) 0xfbff, 0x7c00, (short) 0xfc00, 0x7e00};
