@@ -32,11 +32,6 @@ public final class F16Codec extends Float16Codec {
     }
 
     @Override
-    int rows4Cols() {
-        return LegacyVector.ROWS4_COLS;
-    }
-
-    @Override
     void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo) {
         LegacyVector.dotF16x4(w, offset, rowBytes, x, n, y, yo);
     }

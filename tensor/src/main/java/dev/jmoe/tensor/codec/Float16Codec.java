@@ -21,15 +21,12 @@ abstract sealed class Float16Codec implements Codec permits F16Codec, BF16Codec 
 
     abstract float dotFast(MemorySegment w, long offset, float[] x, int xStart, int n);
 
-    /** Rows at least this long go through {@link #dot4Fast} four at a time. */
-    abstract int rows4Cols();
-
-    /** Four rows of {@link #dotFast} from {@code offset}, {@code rowBytes} apart, into {@code y[yo..yo+4)}, each bit-identical to it. */
+    /** Four rows of {@link #dotFast} (rows of {@link LegacyVector#ROWS4_COLS} columns or more) from {@code offset}, {@code rowBytes} apart, into {@code y[yo..yo+4)}, each bit-identical to it. */
     abstract void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo);
 
     @Override
     public final void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
-        if (nTok != 1 || !Simd.FLOAT_KERNELS || x.length() < rows4Cols()) {
+        if (nTok != 1 || !Simd.FLOAT_KERNELS || x.length() < LegacyVector.ROWS4_COLS) {
             Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
             return;
         }

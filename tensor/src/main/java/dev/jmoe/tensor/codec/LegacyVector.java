@@ -330,7 +330,11 @@ public final class LegacyVector {
         y[yo + 3] = hsum(a30.add(a31));
     }
 
-    /** Four rows of {@link #dotBf16(MemorySegment, long, float[], int, int)} at once, as {@link #dotF16x4} (the same reason and order). */
+    /**
+     * Four rows of {@link #dotBf16(MemorySegment, long, float[], int, int)} at once, as {@link #dotF16x4} (the same
+     * reason and order). The three four-row loops are written out per type, as the one-row ones: a helper that takes or
+     * returns vectors boxes them wherever C2 does not inline it.
+     */
     public static void dotBf16x4(MemorySegment w, long off, long rowBytes, float[] x, int n, float[] y, int yo) {
         int len = FH.length(), i = 0;
         long o0 = off, o1 = off + rowBytes, o2 = off + 2 * rowBytes, o3 = off + 3 * rowBytes;
@@ -378,39 +382,39 @@ public final class LegacyVector {
         FloatVector a00 = FloatVector.zero(FH), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int c = 0; c <= n - 2 * len; c += ROWS4_CHUNK) {
             for (int bound = Math.min(n - 2 * len, c + ROWS4_CHUNK - 2 * len); i <= bound; i += 2 * len) {
-            FloatVector xa = FloatVector.fromArray(FH, x, i), xb = FloatVector.fromArray(FH, x, i + len);
-            IntVector v00 = (IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
-            FloatVector f00 = v00.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
-            f00 = f00.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v00.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
-            IntVector v01 = (IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
-            FloatVector f01 = v01.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
-            f01 = f01.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v01.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
-            a00 = f00.fma(xa, a00);
-            a01 = f01.fma(xb, a01);
-            IntVector v10 = (IntVector) ShortVector.fromMemorySegment(SP, w, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
-            FloatVector f10 = v10.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
-            f10 = f10.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v10.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
-            IntVector v11 = (IntVector) ShortVector.fromMemorySegment(SP, w, o1 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
-            FloatVector f11 = v11.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
-            f11 = f11.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v11.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
-            a10 = f10.fma(xa, a10);
-            a11 = f11.fma(xb, a11);
-            IntVector v20 = (IntVector) ShortVector.fromMemorySegment(SP, w, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
-            FloatVector f20 = v20.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
-            f20 = f20.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v20.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
-            IntVector v21 = (IntVector) ShortVector.fromMemorySegment(SP, w, o2 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
-            FloatVector f21 = v21.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
-            f21 = f21.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v21.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
-            a20 = f20.fma(xa, a20);
-            a21 = f21.fma(xb, a21);
-            IntVector v30 = (IntVector) ShortVector.fromMemorySegment(SP, w, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
-            FloatVector f30 = v30.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
-            f30 = f30.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v30.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
-            IntVector v31 = (IntVector) ShortVector.fromMemorySegment(SP, w, o3 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
-            FloatVector f31 = v31.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
-            f31 = f31.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v31.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
-            a30 = f30.fma(xa, a30);
-            a31 = f31.fma(xb, a31);
+                FloatVector xa = FloatVector.fromArray(FH, x, i), xb = FloatVector.fromArray(FH, x, i + len);
+                IntVector v00 = (IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+                FloatVector f00 = v00.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f00 = f00.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v00.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                IntVector v01 = (IntVector) ShortVector.fromMemorySegment(SP, w, o0 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+                FloatVector f01 = v01.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f01 = f01.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v01.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                a00 = f00.fma(xa, a00);
+                a01 = f01.fma(xb, a01);
+                IntVector v10 = (IntVector) ShortVector.fromMemorySegment(SP, w, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+                FloatVector f10 = v10.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f10 = f10.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v10.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                IntVector v11 = (IntVector) ShortVector.fromMemorySegment(SP, w, o1 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+                FloatVector f11 = v11.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f11 = f11.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v11.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                a10 = f10.fma(xa, a10);
+                a11 = f11.fma(xb, a11);
+                IntVector v20 = (IntVector) ShortVector.fromMemorySegment(SP, w, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+                FloatVector f20 = v20.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f20 = f20.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v20.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                IntVector v21 = (IntVector) ShortVector.fromMemorySegment(SP, w, o2 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+                FloatVector f21 = v21.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f21 = f21.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v21.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                a20 = f20.fma(xa, a20);
+                a21 = f21.fma(xb, a21);
+                IntVector v30 = (IntVector) ShortVector.fromMemorySegment(SP, w, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, IH, 0);
+                FloatVector f30 = v30.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f30 = f30.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v30.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                IntVector v31 = (IntVector) ShortVector.fromMemorySegment(SP, w, o3 + 2L * (i + len), LE).convertShape(VectorOperators.S2I, IH, 0);
+                FloatVector f31 = v31.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(0x1p112f);
+                f31 = f31.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7f800000, v31.and(0x7c00).compare(VectorOperators.EQ, 0x7c00)).reinterpretAsFloats();
+                a30 = f30.fma(xa, a30);
+                a31 = f31.fma(xb, a31);
             }
         }
         y[yo + 0] = hsum(a00.add(a01));
