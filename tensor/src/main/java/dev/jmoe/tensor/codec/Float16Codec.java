@@ -21,18 +21,17 @@ abstract sealed class Float16Codec implements Codec permits F16Codec, BF16Codec 
 
     abstract float dotFast(MemorySegment w, long offset, float[] x, int xStart, int n);
 
-    /** Four rows of {@link #dotFast} (rows of {@link LegacyVector#ROWS4_COLS} columns or more) from {@code offset}, {@code rowBytes} apart, into {@code y[yo..yo+4)}, each bit-identical to it. */
+    /** Four rows of {@link #dotFast} from {@code offset}, {@code rowBytes} apart, into {@code y[yo..yo+4)}, each bit-identical to it. */
     abstract void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo);
 
+    /** One token: rows of {@link LegacyVector#ROWS4_COLS} columns or more four at a time ({@link #dot4Fast}). */
     @Override
     public final void dotRows(MemorySegment w, long rowBytes, int r0, int r1, Activations x, int nTok, float[] y, int yOff, int yStride) {
-        if (nTok != 1 || !Simd.FLOAT_KERNELS || x.length() < LegacyVector.ROWS4_COLS) {
-            Codec.super.dotRows(w, rowBytes, r0, r1, x, nTok, y, yOff, yStride);
-            return;
-        }
         int n = x.length(), r = r0;
-        for (; r + 4 <= r1; r += 4) dot4Fast(w, r * rowBytes, rowBytes, x.f, n, y, yOff + r);
-        for (; r < r1; r++) y[yOff + r] = dotFast(w, r * rowBytes, x.f, 0, n);
+        if (nTok == 1 && Simd.FLOAT_KERNELS && n >= LegacyVector.ROWS4_COLS) {
+            for (; r + 4 <= r1; r += 4) dot4Fast(w, r * rowBytes, rowBytes, x.f, n, y, yOff + r);
+        }
+        Codec.super.dotRows(w, rowBytes, r, r1, x, nTok, y, yOff, yStride);
     }
 
     @Override
