@@ -28,7 +28,6 @@ final class Prefetch {
      * Where a kernel puts its {@link #touch} sums when they equal a constant nobody expects, so that the loads are not
      * dead code; a store on every call would move this line between the cores.
      */
-    @SuppressWarnings("unused")
     static long sink;
 
     /** One long of each 64-byte line of {@code [off, off + bytes)}, summed: reads the lines in order, at one load each. */
