@@ -8,7 +8,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The loader's side of {@link Repack}: packs each weight that has a packed layout while the copies fit in the memory
+ * The loader's side of {@link Repack}: marks F16 weights free of inf and NaN ({@link Repack#markFinite}), packs each weight that has a packed layout while the copies fit in the memory
  * the kernel reports available (less a margin), remembers which tensors it took so that {@link Prefault} leaves their
  * file pages alone, and owns the copies' memory (closed with the model).
  */
@@ -26,9 +26,13 @@ final class Packer implements AutoCloseable {
         this.budget = availableBytes - MARGIN;
     }
 
-    /** {@code m} with a packed copy, or {@code m} itself (no packed layout, or no memory left for one). */
-    Matrix apply(Matrix m) {
-        if (!Repack.packable(m) || m.byteSize() > budget) return m;
+    /**
+     * {@code m} marked free of inf/NaN where it is ({@link Repack#markFinite}) and, if {@code pack}, with a packed copy
+     * (unless it has no packed layout or no memory is left for one).
+     */
+    Matrix apply(Matrix m, boolean pack) {
+        m = Repack.markFinite(m, pool);
+        if (!pack || !Repack.packable(m) || m.byteSize() > budget) return m;
         budget -= m.byteSize();
         packed.add(m.name());
         return Repack.pack(m, arena, pool);

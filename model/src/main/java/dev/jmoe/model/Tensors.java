@@ -12,7 +12,10 @@ final class Tensors {
     private final GgufFile file;
     private final Packer packer;
 
-    /** {@code packer}: gives weight matrices a packed copy (null = none); the token embedding is only ever looked up. */
+    /**
+     * {@code packer}: gives weight matrices a packed copy (null = none) and marks finite F16 ones; the token embedding is
+     * only marked (it is looked up, and read whole only as a tied output head).
+     */
     Tensors(GgufFile file, Packer packer) {
         this.file = file;
         this.packer = packer;
@@ -37,7 +40,7 @@ final class Tensors {
         checkDims(t, dims);
         try {
             Matrix m = Matrix.of(file, t);
-            return packer != null && !name.equals("token_embd.weight") ? packer.apply(m) : m;
+            return packer != null ? packer.apply(m, !name.equals("token_embd.weight")) : m;
         } catch (Codecs.UnsupportedTypeException e) {
             throw new ModelFormatException(e.getMessage(), e);
         }

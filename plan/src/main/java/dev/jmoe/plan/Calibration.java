@@ -400,8 +400,9 @@ public final class Calibration {
         }
     }
 
-    /** {@code m} as the loader gives it to the engine: with a packed copy where its type has one ({@link Repack}). */
+    /** {@code m} as the loader gives it to the engine: with a packed copy where its type has one, F16 marked finite ({@link Repack}). */
     static Matrix packed(Matrix m, Arena a, Parallel pool) {
+        m = Repack.markFinite(m, pool);
         return Repack.packable(m) ? Repack.pack(m, a, pool) : m;
     }
 

@@ -4,8 +4,24 @@ import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.tensor.Half;
 import java.lang.foreign.MemorySegment;
 
-/** F16: IEEE half precision. */
+/**
+ * F16: IEEE half precision. {@link #FINITE} is the codec of weights known to hold no inf or NaN (the loader checks,
+ * {@code Repack.markFinite}): its four-row dot leaves out the conversion's inf/NaN fix-up, with the same bits.
+ */
 public final class F16Codec extends Float16Codec {
+    /** For weights checked free of inf and NaN (every value's exponent below 31); wrong for any other. */
+    public static final F16Codec FINITE = new F16Codec(true);
+
+    private final boolean finite;
+
+    public F16Codec() {
+        this(false);
+    }
+
+    private F16Codec(boolean finite) {
+        this.finite = finite;
+    }
+
     @Override
     public GgmlType type() {
         return GgmlType.F16;
@@ -33,6 +49,6 @@ public final class F16Codec extends Float16Codec {
 
     @Override
     void dot4Fast(MemorySegment w, long offset, long rowBytes, float[] x, int n, float[] y, int yo) {
-        LegacyVector.dotF16x4(w, offset, rowBytes, x, n, y, yo);
+        LegacyVector.dotF16x4(w, offset, rowBytes, x, n, y, yo, finite);
     }
 }

@@ -48,4 +48,36 @@ class FloatRowsTest {
             assertThat(Float.floatToRawIntBits(y[r])).as("row %d: %s against %s", r, y[r], one).isEqualTo(Float.floatToRawIntBits(one));
         }
     }
+
+    /**
+     * {@link F16Codec#FINITE} (no inf/NaN fix-up in the four-row loop) gives the same bits as the exact codec on rows
+     * without inf or NaN (±0, subnormals and ±max included), and would not on a row with an inf: the test can fail.
+     */
+    @ParameterizedTest
+    @CsvSource({"4096,7", "7168,6", "4100,5"})
+    void finiteF16CodecHasTheExactBitsOnFiniteRows(int n, int rows) {
+        Random rnd = new Random(17L * n + rows);
+        short[] specials = {0, (short) 0x8000, 1, (short) 0x83ff, 0x7bff, (short) 0xfbff, 0x0400};
+        MemorySegment w = MemorySegment.ofArray(new byte[2 * n * rows]);
+        for (int i = 0; i < n * rows; i++) {
+            short bits = i % 991 == 0 ? specials[(i / 991) % specials.length] : Half.fromFloat((float) rnd.nextGaussian());
+            w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i, bits);
+        }
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
+        Activations a = new Activations().prepare(GgmlType.F32, x, 0, n, 1);
+        float[] exact = new float[rows], fast = new float[rows];
+        Codecs.of(GgmlType.F16).dotRows(w, 2L * n, 0, rows, a, 1, exact, 0, rows);
+        F16Codec.FINITE.dotRows(w, 2L * n, 0, rows, a, 1, fast, 0, rows);
+        for (int r = 0; r < rows; r++) {
+            assertThat(Float.floatToRawIntBits(fast[r])).as("row %d", r).isEqualTo(Float.floatToRawIntBits(exact[r]));
+        }
+        if (n % 32 == 0) { // the four-row loop runs: an inf in row 1 shows the fix-up is what it leaves out
+            w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (n + 5), (short) 0x7c00);
+            Codecs.of(GgmlType.F16).dotRows(w, 2L * n, 0, rows, a, 1, exact, 0, rows);
+            F16Codec.FINITE.dotRows(w, 2L * n, 0, rows, a, 1, fast, 0, rows);
+            assertThat(exact[1]).isInfinite();
+            assertThat(fast[1]).isFinite();
+        }
+    }
 }
