@@ -13,8 +13,12 @@ final class HeadWorkers {
     final int workers;
     final float[][] scores; // [worker][ctx]
     final MatVec[] mv;      // [worker]
-    /** Kinds of per-worker batch scratch: MLA's q_nope [B, nope], q_abs [B, kv_lora], o_lat [B, kv_lora], o_head [B, v_head]. */
-    static final int Q_NOPE = 0, Q_ABS = 1, O_LAT = 2, O_HEAD = 3;
+    /**
+     * Kinds of per-worker batch scratch: MLA's q_nope [B, nope], q_abs [B, kv_lora], o_lat [B, kv_lora], o_head
+     * [B, v_head]; for its blocked decode q_abs and o_lat of all the worker's heads [heads, B, kv_lora], and the
+     * queries as the cache's dots take them [heads, kv_lora + rope].
+     */
+    static final int Q_NOPE = 0, Q_ABS = 1, O_LAT = 2, O_HEAD = 3, Q_ABS_HEADS = 4, O_LAT_HEADS = 5, Q_HEADS = 6;
     // [worker][kind]: shared by all layers, as they run one after another (per layer it was 141 MB for Moonlight at a
     // 512-token batch and 2 threads, and grows with threads × layers)
     private final float[][][] batchRows;
@@ -23,6 +27,9 @@ final class HeadWorkers {
      * every head reads the same latent rows); shared by all layers.
      */
     float[] staged = new float[0];
+    /** [worker][head of its range][ctx]: MLA's scores of all a worker's heads ({@code Mla}'s blocked decode). */
+    private float[][][] headScores;
+    private final float[][] four;
 
     HeadWorkers(Parallel pool, int contextLength, dev.jmoe.tensor.DotOrder order) {
         this.pool = pool;
@@ -31,7 +38,8 @@ final class HeadWorkers {
         this.mv = new MatVec[workers];
         Parallel single = new Parallel(1);
         for (int w = 0; w < workers; w++) mv[w] = new MatVec(single, order);
-        this.batchRows = new float[workers][4][0];
+        this.batchRows = new float[workers][7][0];
+        this.four = new float[workers][8];
     }
 
     /** Makes every worker's scratch of {@code kind} hold at least {@code length} floats (at load, before any forward). */
@@ -39,6 +47,28 @@ final class HeadWorkers {
         for (float[][] r : batchRows) {
             if (r[kind].length < length) r[kind] = new float[length];
         }
+    }
+
+    /** Gives every worker a score row over the context for each of up to {@code heads} heads (at load). */
+    void reserveHeadScores(int heads) {
+        if (headScores == null || headScores[0].length < heads) headScores = new float[workers][heads][scores[0].length];
+    }
+
+    /** Worker {@code w}'s eight floats of scratch (four rows' dots or weights at a time). */
+    float[] four(int w) {
+        return four[w];
+    }
+
+    /** Worker {@code w}'s score rows, one per head of its range ({@link #reserveHeadScores}). */
+    float[][] headScores(int w) {
+        return headScores[w];
+    }
+
+    /** The most heads any worker's range holds. */
+    static int maxHeads(int workers, int nHead) {
+        int most = 0;
+        for (int w = 0; w < workers; w++) most = Math.max(most, first(w + 1, workers, nHead) - first(w, workers, nHead));
+        return most;
     }
 
     /** Makes {@link #staged} hold at least {@code length} floats (at load). */

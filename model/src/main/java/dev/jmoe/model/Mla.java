@@ -22,7 +22,8 @@ final class Mla {
     private final short[][] cache16; // the same in F16 (half bits) with an F16 cache, else null
     private final Q8Rows cache8;     // the same in Q8_0 blocks with a Q8_0 cache, else null
     private final Activations[] qq;  // per worker: [q_abs | q_pe] quantized to Q8_0 (Q8_0 cache)
-    private final float[][] vr;      // per worker: [kv_lora] one dequantized cache row (Q8_0 cache)
+    private final Activations[][] qqHeads; // per worker, per head of its range: the same, for the blocked decode
+    private final float[][] vr;      // per worker: [BLOCK, kv_lora] dequantized cache rows (Q8_0 cache)
     private final int stride;
     private final HeadWorkers hw;
     private final float[][] qh;             // per worker: [kv_lora + rope] one query (rounded to F16 with an F16 cache)
@@ -70,7 +71,14 @@ final class Mla {
         qh = new float[hw.workers][stride];
         qq = new Activations[hw.workers];
         for (int w = 0; w < hw.workers; w++) qq[w] = new Activations();
-        vr = new float[hw.workers][kvLora];
+        vr = new float[hw.workers][BLOCK * kvLora];
+        int heads = HeadWorkers.maxHeads(hw.workers, nHead), tokens = Math.min(BLOCKED_TOKENS, maxBatch);
+        hw.reserveHeadScores(heads);
+        hw.reserve(HeadWorkers.Q_ABS_HEADS, heads * tokens * kvLora);
+        hw.reserve(HeadWorkers.O_LAT_HEADS, heads * tokens * kvLora);
+        hw.reserve(HeadWorkers.Q_HEADS, heads * stride);
+        qqHeads = new Activations[hw.workers][cache8 != null ? heads : 0];
+        for (Activations[] a : qqHeads) java.util.Arrays.setAll(a, i -> new Activations());
     }
 
     long cacheBytes() {
@@ -134,9 +142,130 @@ final class Mla {
      */
     private static final long STAGED_BYTES = 8L << 20;
 
+    /** Batches of at most this many tokens (a decode step, the server's steps over a few sequences) take {@link #heads}. */
+    static final int BLOCKED_TOKENS = 8;
+
+    /**
+     * Positions {@link #heads} takes at a time: 8 rows of [kv_lora + rope] (18 KB for DeepSeek-V3 in F32, 9 in F16)
+     * stay in L1 while each of the worker's heads reads them.
+     */
+    private static final int BLOCK = 8;
+
     private void work(int from, int to) {
         for (int w = from; w < to; w++) {
-            for (int h = HeadWorkers.first(w, hw.workers, nHead); h < HeadWorkers.first(w + 1, hw.workers, nHead); h++) head(w, h);
+            int h0 = HeadWorkers.first(w, hw.workers, nHead), h1 = HeadWorkers.first(w + 1, hw.workers, nHead);
+            if (n <= BLOCKED_TOKENS) heads(w, h0, h1);
+            else for (int h = h0; h < h1; h++) head(w, h);
+        }
+    }
+
+    /**
+     * Heads {@code [h0, h1)} together, for a few tokens: one head at a time ({@link #head}), each head read every cache
+     * row of the context, so a decode step read the whole layer's cache once per head (128 times for DeepSeek-V3) from
+     * L3 or DRAM; here each block of {@link #BLOCK} rows is scored, then summed, by all the heads while it is in L1.
+     * Per head and token the dots, softmax and sums are {@link #head}'s, in its order: the same bits.
+     */
+    private void heads(int w, int h0, int h1) {
+        MatVec mv = hw.mv[w];
+        int m = h1 - h0, qDim = nHead * (nope + rope), nk = n * kvLora;
+        float[] qnw = hw.batchRows(w, HeadWorkers.Q_NOPE), qaw = hw.batchRows(w, HeadWorkers.Q_ABS);
+        float[] olw = hw.batchRows(w, HeadWorkers.O_LAT), ohw = hw.batchRows(w, HeadWorkers.O_HEAD);
+        float[] qa = hw.batchRows(w, HeadWorkers.Q_ABS_HEADS), ol = hw.batchRows(w, HeadWorkers.O_LAT_HEADS), qr = hw.batchRows(w, HeadWorkers.Q_HEADS);
+        float[][] sc = hw.headScores(w);
+        for (int h = h0; h < h1; h++) { // q_abs of head h: [n, kv_lora] at qa[(h − h0)·n·kv_lora]
+            for (int t = 0; t < n; t++) System.arraycopy(q, t * qDim + h * (nope + rope), qnw, t * nope, nope);
+            mv.matmul(kB[h], qnw, n, qaw);
+            System.arraycopy(qaw, 0, qa, (h - h0) * nk, nk);
+        }
+        java.util.Arrays.fill(ol, 0, m * nk, 0f);
+        for (int t = 0; t < n; t++) {
+            int len = pos[t] + 1, s = slot[t];
+            for (int k = 0; k < m; k++) queryForCache(w, k, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr);
+            for (int p0 = 0; p0 < len; p0 += BLOCK) {
+                int p1 = Math.min(len, p0 + BLOCK);
+                for (int k = 0; k < m; k++) scoreBlock(w, k, s, p0, p1, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc[k]);
+            }
+            for (int k = 0; k < m; k++) HeadWorkers.softmax(sc[k], len, kqScale);
+            for (int p0 = 0; p0 < len; p0 += BLOCK) {
+                int p1 = Math.min(len, p0 + BLOCK);
+                if (cache8 != null) for (int p = p0; p < p1; p++) cache8.dequantize(s, p, 0, vr[w], (p - p0) * kvLora, kvLora);
+                for (int k = 0; k < m; k++) sumBlock(w, s, p0, p1, sc[k], ol, k * nk + t * kvLora);
+            }
+        }
+        for (int h = h0; h < h1; h++) { // o_head: [n, v_head]
+            System.arraycopy(ol, (h - h0) * nk, olw, 0, nk);
+            mv.matmul(vB[h], olw, n, ohw);
+            for (int t = 0; t < n; t++) System.arraycopy(ohw, t * vHead, out, t * nHead * vHead + h * vHead, vHead);
+        }
+    }
+
+    /** Head k's query as the cache's dots take it: F16 rounded to F16 into {@code qr[k·stride..]}; Q8_0 quantized. */
+    private void queryForCache(int w, int k, float[] qa, int qa0, int qpe, float[] qr) {
+        if (cache16 != null) {
+            for (int i = 0; i < kvLora; i++) qr[k * stride + i] = VecOps.roundHalf(qa[qa0 + i]);
+            for (int i = 0; i < rope; i++) qr[k * stride + kvLora + i] = VecOps.roundHalf(q[qpe + i]);
+        } else if (cache8 != null) {
+            System.arraycopy(qa, qa0, qr, k * stride, kvLora);
+            System.arraycopy(q, qpe, qr, k * stride + kvLora, rope);
+            qqHeads[w][k].prepare(GgmlType.Q8_0, qr, k * stride, stride, 1);
+        }
+    }
+
+    /**
+     * Head k's scores of positions {@code [p0, p1)} of slot s into {@code sk}, as {@link #head} computes them (the F32 and
+     * staged F16 rows four at a time: {@link VecOps#dot4}, {@link VecOps#dotStaged4}, the same bits).
+     */
+    private void scoreBlock(int w, int k, int s, int p0, int p1, float[] qa, int qa0, int qpe, float[] qr, float[] sk) {
+        int p = p0;
+        if (cache != null) {
+            float[] c = cache[s], t4 = hw.four(w);
+            for (; p + 4 <= p1; p += 4) {
+                int r = p * stride;
+                VecOps.dot4(qa, qa0, c, r, r + stride, r + 2 * stride, r + 3 * stride, kvLora, t4, 0);
+                r += kvLora;
+                VecOps.dot4(q, qpe, c, r, r + stride, r + 2 * stride, r + 3 * stride, rope, t4, 4);
+                for (int j = 0; j < 4; j++) sk[p + j] = t4[j] + t4[4 + j];
+            }
+            for (; p < p1; p++) sk[p] = HeadWorkers.dot(qa, qa0, c, p * stride, kvLora) + HeadWorkers.dot(q, qpe, c, p * stride + kvLora, rope);
+        } else if (cache8 != null) {
+            for (; p < p1; p++) sk[p] = cache8.dot(s, p, 0, qqHeads[w][k], 0, stride);
+        } else if (s == stagedSlot) {
+            float[] rows = hw.staged;
+            for (; p + 4 <= p1; p += 4) {
+                int r = p * stride;
+                VecOps.dotStaged4(qr, k * stride, rows, r, r + stride, r + 2 * stride, r + 3 * stride, stride, sk, p);
+            }
+            for (; p < p1; p++) sk[p] = VecOps.dotStaged(qr, k * stride, rows, p * stride, stride);
+        } else {
+            for (; p < p1; p++) sk[p] = VecOps.dot16(qr, k * stride, cache16[s], p * stride, stride);
+        }
+    }
+
+    /**
+     * {@code ol[o0..o0+kv_lora) += Σ_{p0 ≤ p < p1} prob_p · kv_p}, as {@link #head} adds them (Q8_0: rows in
+     * {@code vr[w]}; the F32 and staged F16 rows four at a time, {@link VecOps#axpy4}: the same bits).
+     */
+    private void sumBlock(int w, int s, int p0, int p1, float[] prob, float[] ol, int o0) {
+        int p = p0;
+        if (cache != null) {
+            float[] c = cache[s];
+            for (; p + 4 <= p1; p += 4) {
+                int r = p * stride;
+                VecOps.axpy4(prob, p, c, r, r + stride, r + 2 * stride, r + 3 * stride, ol, o0, kvLora, false);
+            }
+            for (; p < p1; p++) VecOps.axpy(prob[p], c, p * stride, ol, o0, kvLora);
+        } else if (cache8 != null) {
+            for (; p < p1; p++) VecOps.axpy(prob[p], vr[w], (p - p0) * kvLora, ol, o0, kvLora);
+        } else if (s == stagedSlot) {
+            float[] h4 = hw.four(w);
+            for (; p + 4 <= p1; p += 4) {
+                for (int j = 0; j < 4; j++) h4[j] = VecOps.roundHalf(prob[p + j]);
+                int r = p * stride;
+                VecOps.axpy4(h4, 0, hw.staged, r, r + stride, r + 2 * stride, r + 3 * stride, ol, o0, kvLora, true);
+            }
+            for (; p < p1; p++) VecOps.axpyStaged(VecOps.roundHalf(prob[p]), hw.staged, p * stride, ol, o0, kvLora);
+        } else {
+            for (; p < p1; p++) VecOps.axpy16(VecOps.roundHalf(prob[p]), cache16[s], p * stride, ol, o0, kvLora);
         }
     }
 

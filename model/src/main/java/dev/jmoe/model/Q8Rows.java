@@ -47,6 +47,11 @@ final class Q8Rows {
 
     /** Dequantizes row {@code pos} columns [c, c+n) into {@code dst[0 ..)}. */
     void dequantize(int s, int pos, int c, float[] dst, int n) {
-        Q8_0.dequantize(slot[s], pos * rowBytes + (long) c / BLOCK * BLOCK_BYTES, dst, 0, n);
+        dequantize(s, pos, c, dst, 0, n);
+    }
+
+    /** Dequantizes row {@code pos} columns [c, c+n) into {@code dst[dstOff ..)}. */
+    void dequantize(int s, int pos, int c, float[] dst, int dstOff, int n) {
+        Q8_0.dequantize(slot[s], pos * rowBytes + (long) c / BLOCK * BLOCK_BYTES, dst, dstOff, n);
     }
 }

@@ -34,6 +34,112 @@ final class VecOps {
         return s;
     }
 
+    /**
+     * {@link #dot} of {@code a[ao..]} with four rows of {@code b} (from {@code b0..b3}) into {@code out[oo..oo+4)}: each
+     * row its own FMA chain, tree and tail, so each value has {@link #dot}'s bits; four chains side by side instead of
+     * one (a chain waits an FMA's latency a vector), and {@code a} loaded once for the four.
+     */
+    static void dot4(float[] a, int ao, float[] b, int b0, int b1, int b2, int b3, int n, float[] out, int oo) {
+        int i = 0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (n >= S.length()) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+            for (int up = S.loopBound(n); i < up; i += S.length()) {
+                FloatVector av = FloatVector.fromArray(S, a, ao + i);
+                c0 = av.fma(FloatVector.fromArray(S, b, b0 + i), c0);
+                c1 = av.fma(FloatVector.fromArray(S, b, b1 + i), c1);
+                c2 = av.fma(FloatVector.fromArray(S, b, b2 + i), c2);
+                c3 = av.fma(FloatVector.fromArray(S, b, b3 + i), c3);
+            }
+            s0 = Simd.sumTree(c0);
+            s1 = Simd.sumTree(c1);
+            s2 = Simd.sumTree(c2);
+            s3 = Simd.sumTree(c3);
+        }
+        for (; i < n; i++) {
+            s0 += a[ao + i] * b[b0 + i];
+            s1 += a[ao + i] * b[b1 + i];
+            s2 += a[ao + i] * b[b2 + i];
+            s3 += a[ao + i] * b[b3 + i];
+        }
+        out[oo] = s0;
+        out[oo + 1] = s1;
+        out[oo + 2] = s2;
+        out[oo + 3] = s3;
+    }
+
+    /** {@link #dotStaged} of {@code a[ao..]} with four rows of {@code b} into {@code out[oo..oo+4)}, each with its bits (as {@link #dot4}). */
+    static void dotStaged4(float[] a, int ao, float[] b, int b0, int b1, int b2, int b3, int n, float[] out, int oo) {
+        int i = 0, len = S.length();
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (n >= len) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0;
+            for (int up = n - 2 * len; i <= up; i += 2 * len) {
+                FloatVector av = FloatVector.fromArray(S, a, ao + i), aw = FloatVector.fromArray(S, a, ao + i + len);
+                c0 = av.fma(FloatVector.fromArray(S, b, b0 + i), c0);
+                d0 = aw.fma(FloatVector.fromArray(S, b, b0 + i + len), d0);
+                c1 = av.fma(FloatVector.fromArray(S, b, b1 + i), c1);
+                d1 = aw.fma(FloatVector.fromArray(S, b, b1 + i + len), d1);
+                c2 = av.fma(FloatVector.fromArray(S, b, b2 + i), c2);
+                d2 = aw.fma(FloatVector.fromArray(S, b, b2 + i + len), d2);
+                c3 = av.fma(FloatVector.fromArray(S, b, b3 + i), c3);
+                d3 = aw.fma(FloatVector.fromArray(S, b, b3 + i + len), d3);
+            }
+            if (i + len <= n) {
+                FloatVector av = FloatVector.fromArray(S, a, ao + i);
+                c0 = av.fma(FloatVector.fromArray(S, b, b0 + i), c0);
+                c1 = av.fma(FloatVector.fromArray(S, b, b1 + i), c1);
+                c2 = av.fma(FloatVector.fromArray(S, b, b2 + i), c2);
+                c3 = av.fma(FloatVector.fromArray(S, b, b3 + i), c3);
+                i += len;
+            }
+            s0 = Simd.sumTree(c0.add(d0));
+            s1 = Simd.sumTree(c1.add(d1));
+            s2 = Simd.sumTree(c2.add(d2));
+            s3 = Simd.sumTree(c3.add(d3));
+        }
+        for (; i < n; i++) {
+            s0 += a[ao + i] * b[b0 + i];
+            s1 += a[ao + i] * b[b1 + i];
+            s2 += a[ao + i] * b[b2 + i];
+            s3 += a[ao + i] * b[b3 + i];
+        }
+        out[oo] = s0;
+        out[oo + 1] = s1;
+        out[oo + 2] = s2;
+        out[oo + 3] = s3;
+    }
+
+    /**
+     * Four {@link #axpy}s (or, {@code fusedTail}, {@link #axpyStaged}s) into the same {@code y}, rows {@code x0..x3} of
+     * {@code x} times {@code alpha[ai..ai+4)}, in that order: each element takes the same four FMAs in the same order
+     * (the same bits), and {@code y} is loaded and stored once instead of four times.
+     */
+    static void axpy4(float[] alpha, int ai, float[] x, int x0, int x1, int x2, int x3, float[] y, int yo, int n, boolean fusedTail) {
+        int i = 0;
+        float e0 = alpha[ai], e1 = alpha[ai + 1], e2 = alpha[ai + 2], e3 = alpha[ai + 3];
+        if (n >= S.length()) {
+            FloatVector v0 = FloatVector.broadcast(S, e0), v1 = FloatVector.broadcast(S, e1);
+            FloatVector v2 = FloatVector.broadcast(S, e2), v3 = FloatVector.broadcast(S, e3);
+            for (int up = S.loopBound(n); i < up; i += S.length()) {
+                FloatVector acc = FloatVector.fromArray(S, x, x0 + i).fma(v0, FloatVector.fromArray(S, y, yo + i));
+                acc = FloatVector.fromArray(S, x, x1 + i).fma(v1, acc);
+                acc = FloatVector.fromArray(S, x, x2 + i).fma(v2, acc);
+                FloatVector.fromArray(S, x, x3 + i).fma(v3, acc).intoArray(y, yo + i);
+            }
+        }
+        for (; i < n; i++) {
+            if (fusedTail) {
+                y[yo + i] = Math.fma(e3, x[x3 + i], Math.fma(e2, x[x2 + i], Math.fma(e1, x[x1 + i], Math.fma(e0, x[x0 + i], y[yo + i]))));
+            } else {
+                y[yo + i] += e0 * x[x0 + i];
+                y[yo + i] += e1 * x[x1 + i];
+                y[yo + i] += e2 * x[x2 + i];
+                y[yo + i] += e3 * x[x3 + i];
+            }
+        }
+    }
+
     /** {@code y[yo..+n) += alpha · x[xo..+n)}. */
     static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

@@ -97,4 +97,35 @@ class VecOpsTest {
         }
         assertThat(y[39]).isZero();
     }
+
+    /**
+     * The four-row forms MLA's blocked decode uses give each row the bits of the one-row form: {@link VecOps#dot4} of
+     * {@link VecOps#dot}, {@link VecOps#dotStaged4} of {@link VecOps#dotStaged}, {@link VecOps#axpy4} of four
+     * {@link VecOps#axpy}s (or {@link VecOps#axpyStaged}s) in order, with and without a scalar tail.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {5, 16, 31, 48, 64, 80, 512, 576, 577})
+    void fourRowFormsGiveTheOneRowBits(int n) {
+        Random r = new Random(300 + n);
+        int stride = n + 7;
+        float[] a = new float[n + 3], b = new float[4 * stride + 1], out = new float[6];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+        VecOps.dot4(a, 3, b, 1, 1 + stride, 1 + 2 * stride, 1 + 3 * stride, n, out, 1);
+        for (int k = 0; k < 4; k++) assertThat(out[1 + k]).as("dot4 row %d", k).isEqualTo(VecOps.dot(a, 3, b, 1 + k * stride, n));
+        VecOps.dotStaged4(a, 3, b, 1, 1 + stride, 1 + 2 * stride, 1 + 3 * stride, n, out, 2);
+        for (int k = 0; k < 4; k++) assertThat(out[2 + k]).as("dotStaged4 row %d", k).isEqualTo(VecOps.dotStaged(a, 3, b, 1 + k * stride, n));
+        float[] alpha = {0f, 0.3f, -1.7f, 0.01f, 2.5f};
+        for (boolean fused : new boolean[] {false, true}) {
+            float[] y = new float[n + 2];
+            for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
+            float[] one = y.clone();
+            VecOps.axpy4(alpha, 1, b, 1, 1 + stride, 1 + 2 * stride, 1 + 3 * stride, y, 2, n, fused);
+            for (int k = 0; k < 4; k++) {
+                if (fused) VecOps.axpyStaged(alpha[1 + k], b, 1 + k * stride, one, 2, n);
+                else VecOps.axpy(alpha[1 + k], b, 1 + k * stride, one, 2, n);
+            }
+            assertThat(y).as("axpy4, fused tail %s", fused).isEqualTo(one);
+        }
+    }
 }
