@@ -23,7 +23,7 @@ final class Mla {
     private final Q8Rows cache8;     // the same in Q8_0 blocks with a Q8_0 cache, else null
     private final Activations[] qq;  // per worker: [q_abs | q_pe] quantized to Q8_0 (Q8_0 cache)
     private final Activations[][] qqHeads; // per worker, per head of its range: the same, for the blocked decode
-    private final float[][] vr;      // per worker: [BLOCK, kv_lora] dequantized cache rows (Q8_0 cache)
+    private final float[][] vr;      // per worker: [BLOCK, kv_lora + rope] a block's cache rows as floats (Q8_0, F16 caches)
     private final int stride;
     private final HeadWorkers hw;
     private final float[][] qh;             // per worker: [kv_lora + rope] one query (rounded to F16 with an F16 cache)
@@ -71,7 +71,7 @@ final class Mla {
         qh = new float[hw.workers][stride];
         qq = new Activations[hw.workers];
         for (int w = 0; w < hw.workers; w++) qq[w] = new Activations();
-        vr = new float[hw.workers][BLOCK * kvLora];
+        vr = new float[hw.workers][BLOCK * stride];
         int heads = HeadWorkers.maxHeads(hw.workers, nHead), tokens = Math.min(BLOCKED_TOKENS, maxBatch);
         hw.reserveHeadScores(heads);
         hw.reserve(HeadWorkers.Q_ABS_HEADS, heads * tokens * kvLora);
@@ -109,7 +109,7 @@ final class Mla {
         this.pos = pos;
         this.kqScale = kqScale;
         this.out = out;
-        this.stagedSlot = cache16 != null ? stage(n, slot, pos) : -1;
+        this.stagedSlot = cache16 != null && n > BLOCKED_TOKENS ? stage(n, slot, pos) : -1;
         hw.pool.run(hw.workers, task);
         this.q = null;
         this.out = null;
@@ -118,10 +118,11 @@ final class Mla {
     }
 
     /**
-     * When all n tokens read one slot (a prefill, one sequence's decode) and its rows up to the last token's position
-     * are few enough ({@link #STAGED_BYTES}), converts them to floats once: each of the heads would otherwise convert
-     * every row again (the per-head dot16 was a third of dsv3-tiny's prefill). Returns the slot, or -1 (the tokens
-     * read the F16 rows directly, with the same bits: {@link VecOps#dotStaged}).
+     * For batches one head at a time ({@link #head}, more than {@link #BLOCKED_TOKENS} tokens): when all n tokens read
+     * one slot (a prefill) and its rows up to the last token's position are few enough ({@link #STAGED_BYTES}),
+     * converts them to floats once: each of the heads would otherwise convert every row again (the per-head dot16 was
+     * a third of dsv3-tiny's prefill). Returns the slot, or -1 (the tokens read the F16 rows directly, with the same
+     * bits: {@link VecOps#dotStaged}). {@link #heads} converts each block of rows for all its heads instead.
      */
     private int stage(int n, int[] slot, int[] pos) {
         int s = slot[0], last = 0;
@@ -183,12 +184,14 @@ final class Mla {
             for (int k = 0; k < m; k++) queryForCache(w, k, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr);
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK);
+                if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
                 for (int k = 0; k < m; k++) scoreBlock(w, k, s, p0, p1, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc[k]);
             }
             for (int k = 0; k < m; k++) HeadWorkers.softmax(sc[k], len, kqScale);
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK);
                 if (cache8 != null) for (int p = p0; p < p1; p++) cache8.dequantize(s, p, 0, vr[w], (p - p0) * kvLora, kvLora);
+                if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
                 for (int k = 0; k < m; k++) sumBlock(w, s, p0, p1, sc[k], ol, k * nk + t * kvLora);
             }
         }
@@ -212,8 +215,8 @@ final class Mla {
     }
 
     /**
-     * Head k's scores of positions {@code [p0, p1)} of slot s into {@code sk}, as {@link #head} computes them (the F32 and
-     * staged F16 rows four at a time: {@link VecOps#dot4}, {@link VecOps#dotStaged4}, the same bits).
+     * Head k's scores of positions {@code [p0, p1)} of slot s into {@code sk}, as {@link #head} computes them (F32 and F16
+     * rows four at a time: {@link VecOps#dot4}, {@link VecOps#dotStaged4}, the same bits).
      */
     private void scoreBlock(int w, int k, int s, int p0, int p1, float[] qa, int qa0, int qpe, float[] qr, float[] sk) {
         int p = p0;
@@ -229,21 +232,20 @@ final class Mla {
             for (; p < p1; p++) sk[p] = HeadWorkers.dot(qa, qa0, c, p * stride, kvLora) + HeadWorkers.dot(q, qpe, c, p * stride + kvLora, rope);
         } else if (cache8 != null) {
             for (; p < p1; p++) sk[p] = cache8.dot(s, p, 0, qqHeads[w][k], 0, stride);
-        } else if (s == stagedSlot) {
-            float[] rows = hw.staged;
+        } else { // F16: the slot's staged rows, or this block's rows converted into vr[w] (dotStaged: dot16's bits)
+            float[] rows = s == stagedSlot ? hw.staged : vr[w];
+            int base = s == stagedSlot ? 0 : p0;
             for (; p + 4 <= p1; p += 4) {
-                int r = p * stride;
+                int r = (p - base) * stride;
                 VecOps.dotStaged4(qr, k * stride, rows, r, r + stride, r + 2 * stride, r + 3 * stride, stride, sk, p);
             }
-            for (; p < p1; p++) sk[p] = VecOps.dotStaged(qr, k * stride, rows, p * stride, stride);
-        } else {
-            for (; p < p1; p++) sk[p] = VecOps.dot16(qr, k * stride, cache16[s], p * stride, stride);
+            for (; p < p1; p++) sk[p] = VecOps.dotStaged(qr, k * stride, rows, (p - base) * stride, stride);
         }
     }
 
     /**
      * {@code ol[o0..o0+kv_lora) += Σ_{p0 ≤ p < p1} prob_p · kv_p}, as {@link #head} adds them (Q8_0: rows in
-     * {@code vr[w]}; the F32 and staged F16 rows four at a time, {@link VecOps#axpy4}: the same bits).
+     * {@code vr[w]}; F32 and F16 rows four at a time, {@link VecOps#axpy4}: the same bits).
      */
     private void sumBlock(int w, int s, int p0, int p1, float[] prob, float[] ol, int o0) {
         int p = p0;
@@ -256,16 +258,15 @@ final class Mla {
             for (; p < p1; p++) VecOps.axpy(prob[p], c, p * stride, ol, o0, kvLora);
         } else if (cache8 != null) {
             for (; p < p1; p++) VecOps.axpy(prob[p], vr[w], (p - p0) * kvLora, ol, o0, kvLora);
-        } else if (s == stagedSlot) {
-            float[] h4 = hw.four(w);
+        } else { // F16: as scoreBlock (axpyStaged: axpy16's bits)
+            float[] rows = s == stagedSlot ? hw.staged : vr[w], h4 = hw.four(w);
+            int base = s == stagedSlot ? 0 : p0;
             for (; p + 4 <= p1; p += 4) {
                 for (int j = 0; j < 4; j++) h4[j] = VecOps.roundHalf(prob[p + j]);
-                int r = p * stride;
-                VecOps.axpy4(h4, 0, hw.staged, r, r + stride, r + 2 * stride, r + 3 * stride, ol, o0, kvLora, true);
+                int r = (p - base) * stride;
+                VecOps.axpy4(h4, 0, rows, r, r + stride, r + 2 * stride, r + 3 * stride, ol, o0, kvLora, true);
             }
-            for (; p < p1; p++) VecOps.axpyStaged(VecOps.roundHalf(prob[p]), hw.staged, p * stride, ol, o0, kvLora);
-        } else {
-            for (; p < p1; p++) VecOps.axpy16(VecOps.roundHalf(prob[p]), cache16[s], p * stride, ol, o0, kvLora);
+            for (; p < p1; p++) VecOps.axpyStaged(VecOps.roundHalf(prob[p]), rows, (p - base) * stride, ol, o0, kvLora);
         }
     }
 
