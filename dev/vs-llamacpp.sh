@@ -2,7 +2,7 @@
 # jmoe bench beside llama.cpp's llama-bench: same files, same thread counts, same tests, one run (the engine issue's
 # speed check). Both use an F16 KV cache (llama.cpp's default) and no flash attention.
 # Needs a llama-bench binary: LLAMA_BENCH=/path/to/llama-bench (how to build one: README, "Development").
-# Usage: dev/vs-llamacpp.sh MODEL.gguf [MODEL.gguf ...]   env: PP (512) TG (128) REPS (3) THREADS (1,2)
+# Usage: dev/vs-llamacpp.sh MODEL.gguf [MODEL.gguf ...]   env: PP (512) TG (128) REPS (3) THREADS (1,2) DEPTH (0: -d)
 # With a calibration (`jmoe calibrate`) it also compares the planner's prediction with jmoe's measurement (the
 # planner issue's check). Run it on an otherwise idle machine. Raw CSVs are kept in ${OUT:-/tmp/jmoe-vs-llamacpp}.{jmoe,llama}.csv
 set -euo pipefail
@@ -15,7 +15,7 @@ out=${OUT:-/tmp/jmoe-vs-llamacpp}
 # one model at a time, jmoe then llama.cpp, each jmoe model in its own JVM: the two engines see the same machine state
 # minutes apart, and the JIT's profile of one model's kernels does not slow the next model's first repetitions
 for m in "$@"; do
-  args=(-m "$m" -p "${PP:-512}" -n "${TG:-128}" -r "${REPS:-3}" -t "${THREADS:-1,2}" -o csv)
+  args=(-m "$m" -p "${PP:-512}" -n "${TG:-128}" -d "${DEPTH:-0}" -r "${REPS:-3}" -t "${THREADS:-1,2}" -o csv)
   ./jmoe bench "${args[@]}" --cache-type f16 | { [[ -s "$out.jmoe.csv" ]] && tail -n +2 || cat; } >> "$out.jmoe.csv"
   "$lb" "${args[@]}" -fa 0 2>> "$out.llama.log" | { [[ -s "$out.llama.csv" ]] && tail -n +2 || cat; } >> "$out.llama.csv"
 done
@@ -25,6 +25,7 @@ def load(path):
     rows = {}
     for r in csv.DictReader(open(path)):
         test = "pp%s" % r["n_prompt"] if int(r["n_prompt"]) > 0 else "tg%s" % r["n_gen"]
+        if int(r.get("n_depth") or 0) > 0: test += " @ d%s" % r["n_depth"]
         rows[(os.path.basename(r["model_filename"]), int(r["n_threads"]), test)] = r
     return rows
 j, l = load(sys.argv[1]), load(sys.argv[2])

@@ -25,7 +25,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Predicts t/s for a row (the planner, once there is one); null: no prediction column. */
     interface Predictor {
-        Double predict(Path file, dev.jmoe.model.ModelInfo info, int nPrompt, int nGen, int seqs, int threads);
+        Double predict(Path file, dev.jmoe.model.ModelInfo info, int nPrompt, int nGen, int seqs, int threads, int depth);
     }
 
     /** Weight bytes a decode token reads in a model file with k experts per token; null when unknown. */
@@ -45,7 +45,10 @@ public final class BenchCommand implements Callable<Integer> {
     };
     /** The planner's prediction for this machine, when `jmoe calibrate` has measured it. */
     Predictor predictor = dev.jmoe.plan.ThisMachine.load()
-            .<Predictor>map(tm -> (file, info, p, n, seqs, threads) -> tm.predict(file, p, n, seqs, threads)).orElse(null);
+            .<Predictor>map(tm -> (file, info, p, n, seqs, threads, depth) -> {
+                double ts = tm.predict(file, p, n, seqs, threads, depth);
+                return Double.isNaN(ts) ? null : ts;
+            }).orElse(null);
 
     @Spec
     CommandSpec spec;
@@ -61,6 +64,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--n-gen"}, paramLabel = "N[,N...]", defaultValue = "128",
             description = "token counts for tg tests, 0 = none (default: ${DEFAULT-VALUE})")
     String nGen;
+
+    @Option(names = {"-d", "--n-depth"}, paramLabel = "D[,D...]", defaultValue = "0",
+            description = "cached tokens before each test, as llama-bench's -d (\"tg128 @ d4096\": decode at a 4096-token "
+                    + "context); prefilled once per test, untimed (default: ${DEFAULT-VALUE})")
+    String nDepth;
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5",
             description = "timed repetitions per test (default: ${DEFAULT-VALUE})")
@@ -106,6 +114,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         int[] pp = IdList.parse("-p", nPrompt, 0);
         int[] tg = IdList.parse("-n", nGen, 0);
+        int[] ds = IdList.parse("-d", nDepth, 0);
         int[] ts = threads == null ? new int[]{Runtime.getRuntime().availableProcessors()} : IdList.parse("-t", threads, 1);
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
         if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) throw new IllegalArgumentException("--warmup-time must be 0 to 3600 seconds, got " + warmupSeconds);
@@ -114,7 +123,9 @@ public final class BenchCommand implements Callable<Integer> {
         int maxS = Arrays.stream(seqs).max().orElse(1);
         int maxP = Arrays.stream(pp).max().orElse(0);
         int maxN = Arrays.stream(tg).max().orElse(0);
+        int maxD = Arrays.stream(ds).max().orElse(0);
         if (maxP == 0 && maxN == 0) throw new IllegalArgumentException("nothing to measure: -p and -n are both 0");
+        if (maxD > 0 && maxS > 1) throw new IllegalArgumentException("-d with --parallel above 1 is not supported: the depth is one sequence's");
         for (Path m : models) {
             if (!Files.isRegularFile(m)) throw new IllegalArgumentException("model file not found: " + m);
         }
@@ -127,24 +138,26 @@ public final class BenchCommand implements Callable<Integer> {
         };
         for (Path m : models) {
             for (int t : ts) {
-                LoadRequest req = new LoadRequest(m, Math.max(maxP, maxN), Math.max(maxP, maxS), t, experts, cacheType,
+                LoadRequest req = new LoadRequest(m, maxD + Math.max(maxP, maxN), Math.max(maxP, maxS), t, experts, cacheType,
                         false, null, dotOrder, !noRepack, maxS);
                 Double bytes = traffic == null ? null : traffic.bytesPerToken(m, experts);
                 try (LanguageModel lm = backend.load(req)) {
                     Bench bench = new Bench(lm, seed, Duration.ofNanos(Math.round(warmupSeconds * 1e9)));
-                    for (int p : pp) {
-                        if (p > 0) {
-                            long[] samples = bench.prefill(p, reps, !noWarmup);
-                            warmedUp(bench, "pp" + p, t);
-                            emit.accept(result(m, lm, t, p, 0, 1, maxP, samples, bytes));
+                    for (int d : ds) {
+                        for (int p : pp) {
+                            if (p > 0) {
+                                long[] samples = bench.prefill(p, reps, !noWarmup, d);
+                                warmedUp(bench, BenchResult.testName(p, 0, 1, d), t);
+                                emit.accept(result(m, lm, t, p, 0, 1, d, maxP, samples, bytes));
+                            }
                         }
-                    }
-                    for (int n : tg) {
-                        if (n == 0) continue;
-                        for (int s : seqs) {
-                            long[] samples = s == 1 ? bench.decode(n, reps, !noWarmup) : bench.decodeParallel(n, s, reps, !noWarmup);
-                            warmedUp(bench, "tg" + n + (s > 1 ? "x" + s : ""), t);
-                            emit.accept(result(m, lm, t, 0, n, s, maxP, samples, bytes));
+                        for (int n : tg) {
+                            if (n == 0) continue;
+                            for (int s : seqs) {
+                                long[] samples = s == 1 ? bench.decode(n, reps, !noWarmup, d) : bench.decodeParallel(n, s, reps, !noWarmup);
+                                warmedUp(bench, BenchResult.testName(0, n, s, d), t);
+                                emit.accept(result(m, lm, t, 0, n, s, d, maxP, samples, bytes));
+                            }
                         }
                     }
                 }
@@ -162,9 +175,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int seqs, int batch, long[] samples, Double bytes) {
-        Double predicted = predictor == null ? null : predictor.predict(file, lm.info(), p, n, seqs, threads);
-        return new BenchResult(file.toString(), lm.info(), threads, p, n, seqs, Math.max(batch, 1), cacheType, samples,
+    private BenchResult result(Path file, LanguageModel lm, int threads, int p, int n, int seqs, int depth, int batch, long[] samples, Double bytes) {
+        Double predicted = predictor == null ? null : predictor.predict(file, lm.info(), p, n, seqs, threads, depth);
+        return new BenchResult(file.toString(), lm.info(), threads, p, n, seqs, depth, Math.max(batch, 1), cacheType, samples,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), predicted, bytes);
     }
 }

@@ -62,6 +62,7 @@ abstract class BenchPrinter {
         m.put("type_v", r.cacheType().llamaName());
         m.put("n_prompt", r.nPrompt());
         m.put("n_gen", r.nGen());
+        m.put("n_depth", r.nDepth());
         m.put("n_parallel", r.seqs());
         m.put("test_time", r.testTime());
         m.put("avg_ns", r.avgNs());

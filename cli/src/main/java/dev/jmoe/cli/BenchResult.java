@@ -11,10 +11,11 @@ import java.util.Locale;
  * samples.
  *
  * @param seqs          sequences decoding together in a tg test (1: llama-bench's tg)
+ * @param nDepth        tokens cached before the test (llama-bench's n_depth)
  * @param predictedTs   the planner's prediction for this test, or null (no calibration)
  * @param bytesPerToken weight bytes one decode token reads (from the file's header), or null (unknown)
  */
-record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, int nGen, int seqs, int nBatch,
+record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, int nGen, int seqs, int nDepth, int nBatch,
                    CacheType cacheType, long[] samplesNs, String testTime, Double predictedTs,
                    Double bytesPerToken) {
 
@@ -23,10 +24,15 @@ record BenchResult(String modelFile, ModelInfo info, int threads, int nPrompt, i
         return nPrompt + nGen * seqs;
     }
 
-    /** llama-bench's test name: {@code pp512}, {@code tg128}; {@code tg128x8} for 8 sequences together. */
+    /** llama-bench's test name: {@code pp512}, {@code tg128}, {@code tg128 @ d4096}; {@code tg128x8} for 8 sequences together. */
     String testName() {
+        return testName(nPrompt, nGen, seqs, nDepth);
+    }
+
+    static String testName(int nPrompt, int nGen, int seqs, int nDepth) {
         String tg = "tg" + nGen + (seqs > 1 ? "x" + seqs : "");
-        return nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? tg : "pp" + nPrompt + "+" + tg;
+        String test = nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? tg : "pp" + nPrompt + "+" + tg;
+        return nDepth > 0 ? test + " @ d" + nDepth : test;
     }
 
     /** llama_model_desc's "arch size type", e.g. {@code deepseek2 671B Q4_K_M}. */

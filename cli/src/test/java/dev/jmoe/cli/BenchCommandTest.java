@@ -109,7 +109,7 @@ class BenchCommandTest {
 
     @Test
     void aPlannerPredictionGetsItsOwnColumn() {
-        CliRun r = CliRun.run(backend, (file, info, p, n, s, t) -> p > 0 ? 100.0 : null,
+        CliRun r = CliRun.run(backend, (file, info, p, n, s, t, d) -> p > 0 ? 100.0 : null,
                 "bench", "--warmup-time", "0", "-m", a, "-p", "4", "-n", "2", "-r", "1", "-t", "1");
         List<String> lines = r.out().lines().toList();
         assertThat(cells(lines.get(0))).endsWith("t/s", "plan t/s");
@@ -135,7 +135,7 @@ class BenchCommandTest {
     @Test
     void parallelDecodeRunsSeveralSequencesInOneBatchPerStep() throws Exception {
         Path tiny = dev.jmoe.gguf.SharedModels.require("dsv3-tiny-Q8_0.gguf");
-        BenchCommand.Predictor bySeqs = (file, info, p, n, s, t) -> 10.0 * s; // the planner is asked for each row's S
+        BenchCommand.Predictor bySeqs = (file, info, p, n, s, t, d) -> 10.0 * s; // the planner is asked for each row's S
         CliRun r = CliRun.run(null, bySeqs, "bench", "--warmup-time", "0", "-m", tiny.toString(), "-p", "0", "-n", "4", "--parallel", "1,3",
                 "-r", "2", "-t", "1", "-o", "json");
         assertThat(r.exit()).as(r.err()).isZero();
@@ -156,6 +156,33 @@ class BenchCommandTest {
     }
 
     @Test
+    void depthRowsRunAfterThatManyCachedTokens() throws Exception {
+        Path tiny = dev.jmoe.gguf.SharedModels.require("dsv3-tiny-Q8_0.gguf");
+        BenchCommand.Predictor byDepth = (file, info, p, n, s, t, d) -> 100.0 + d; // the planner is asked for each row's depth
+        CliRun r = CliRun.run(null, byDepth, "bench", "--warmup-time", "0", "-m", tiny.toString(), "-p", "4", "-n", "3", "-d", "0,20",
+                "-r", "1", "-t", "1", "-o", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode arr = new ObjectMapper().readTree(r.out());
+        assertThat(arr.size()).isEqualTo(4);
+        assertThat(arr.findValues("n_depth")).extracting(JsonNode::asInt).containsExactly(0, 0, 20, 20);
+        assertThat(arr.get(3).get("n_gen").asInt()).isEqualTo(3);
+        assertThat(arr.get(3).get("predicted_ts").asDouble()).isEqualTo(120.0);
+        String md = CliRun.run(null, (BenchCommand.Predictor) null, "bench", "--warmup-time", "0", "-m", tiny.toString(), "-p", "4", "-n", "2",
+                "-d", "16", "-r", "1", "-t", "1").out();
+        assertThat(cells(md.lines().toList().get(2)).get(5)).isEqualTo("pp4 @ d16");
+        assertThat(cells(md.lines().toList().get(3)).get(5)).isEqualTo("tg2 @ d16");
+    }
+
+    @Test
+    void depthNeedsAContextForItAndTheTest() {
+        CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a, "-p", "8", "-n", "2", "-d", "100,30", "-r", "1", "-t", "1");
+        assertThat(backend.loads.getFirst().contextLength()).isEqualTo(108);
+        CliRun r = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a, "-p", "0", "-n", "2", "-d", "10", "--parallel", "2", "-r", "1");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("-d with --parallel above 1 is not supported");
+    }
+
+    @Test
     void parallelSequencesAskTheLoaderForAsManySlots() {
         CliRun r = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a, "-p", "0", "-n", "2", "--parallel", "4", "-r", "1", "-t", "1");
         assertThat(backend.loads.getFirst().slots()).isEqualTo(4);
@@ -172,6 +199,7 @@ class BenchCommandTest {
         assertError("jmoe bench: unknown -o format 'xml': use md, json or csv", "-o", "xml");
         assertError("jmoe bench: bad -t: 0 (item 1) is below 1", "-t", "0");
         assertError("jmoe bench: bad -p: 'abc' (item 1) is not an integer", "-p", "abc");
+        assertError("jmoe bench: bad -d: -5 (item 1) is below 0", "-d", "-5");
         CliRun negative = CliRun.run(backend, "bench", "--warmup-time=-1", "-m", a);
         assertThat(negative.exit()).isEqualTo(1);
         assertThat(negative.err()).startsWith("jmoe bench: --warmup-time must be 0 to 3600 seconds, got -1.0");

@@ -44,9 +44,19 @@ public final class ThisMachine {
      * for a batch of that many tokens, tok/s over all of them.
      */
     public double predict(Path gguf, int nPrompt, int nGen, int seqs, int threads) {
+        return predict(gguf, nPrompt, nGen, seqs, threads, 0);
+    }
+
+    /**
+     * The same after {@code depth} cached tokens ({@code jmoe bench -d}). The planner's decode step reads the cache at
+     * half its context on average, so a tg test at depth D is planned with a context of 2·D + nGen (its steps' mean
+     * position D + nGen/2). Its prefill reads only its own growing cache: a pp test at a depth is not predicted (NaN).
+     */
+    public double predict(Path gguf, int nPrompt, int nGen, int seqs, int threads, int depth) {
+        if (depth > 0 && nPrompt > 0) return Double.NaN;
         ModelSpec m = ModelSpecs.fromGguf(gguf);
         PlanRequest r = new PlanRequest(m, Calibration.spec(calibration, threads, m.quant()).build(), Policy.parse("cpu-only"),
-                Math.max(1, nPrompt + nGen), "f32", 0, List.of(seqs), Math.max(1, nPrompt),
+                Math.max(1, nPrompt + nGen + 2 * depth), "f32", 0, List.of(seqs), Math.max(1, nPrompt),
                 Calibration.efficiency(calibration, threads, m.quant()), false);
         PlanResult p = Planner.plan(r);
         return nPrompt > 0 ? p.prefill().tokensPerSecond() : p.decode(seqs).tokensPerSecond();

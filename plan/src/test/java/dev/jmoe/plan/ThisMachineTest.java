@@ -33,4 +33,14 @@ class ThisMachineTest {
         ThisMachine tm = fixture();
         assertThat(tm.predict(tiny, 64, 0, 4, 2)).isEqualTo(tm.predict(tiny, 64, 0, 2));
     }
+
+    @Test
+    void decodeAtADepthIsSlowerAndPrefillAtADepthIsNotPredicted() throws Exception {
+        Path tiny = SharedModels.require("dsv3-tiny-Q8_0.gguf");
+        ThisMachine tm = fixture();
+        assertThat(tm.predict(tiny, 0, 32, 1, 2, 0)).isEqualTo(tm.predict(tiny, 0, 32, 2));
+        // the steps read a cache at 4096 + 16 positions on average instead of 16
+        assertThat(tm.predict(tiny, 0, 32, 1, 2, 4096)).isLessThan(tm.predict(tiny, 0, 32, 2));
+        assertThat(tm.predict(tiny, 64, 0, 1, 2, 4096)).isNaN();
+    }
 }

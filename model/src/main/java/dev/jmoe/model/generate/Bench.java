@@ -16,6 +16,8 @@ import java.util.function.LongSupplier;
  *   <li>tg N × S ({@link #decodeParallel}): S sequences decoding together, one token each per step in one batch (what a
  *   server's continuous batching runs, llama-batched-bench's S_TG); t/s = N·S / time, all sequences together.</li>
  * </ul>
+ * At a depth D (llama-bench's {@code -d}, "pp512 @ d4096"), pp and tg run after D cached tokens: the D seeded random
+ * tokens are prefilled once per test, untimed, and each run then starts from the cache cut back to them.
  * Each test warms up first ({@link #warm}: the full test, repeated until the JIT settles — llama-bench decodes one
  * token, but one token leaves most of the kernels in the interpreter or C1), then {@code reps} timed repetitions, each
  * on a cleared cache. Logits are computed for the last token of every forward, as llama-bench's batches request.
@@ -46,22 +48,43 @@ public final class Bench {
 
     /** Nanoseconds of each timed repetition of pp{@code nPrompt}. */
     public long[] prefill(int nPrompt, int reps, boolean warmup) {
-        check(nPrompt, reps);
+        return prefill(nPrompt, reps, warmup, 0);
+    }
+
+    /** Nanoseconds of each timed repetition of pp{@code nPrompt} after {@code depth} cached tokens. */
+    public long[] prefill(int nPrompt, int reps, boolean warmup, int depth) {
+        check(nPrompt, reps, depth);
         int[] tokens = new int[nPrompt];
-        warm(warmup, () -> runPrefill(tokens));
+        fill(depth);
+        warm(warmup, () -> runPrefill(tokens, depth));
         long[] samples = new long[reps];
-        for (int r = 0; r < reps; r++) samples[r] = runPrefill(tokens);
+        for (int r = 0; r < reps; r++) samples[r] = runPrefill(tokens, depth);
         return samples;
     }
 
     /** Nanoseconds of each timed repetition of tg{@code nGen}. */
     public long[] decode(int nGen, int reps, boolean warmup) {
-        check(nGen, reps);
+        return decode(nGen, reps, warmup, 0);
+    }
+
+    /** Nanoseconds of each timed repetition of tg{@code nGen} after {@code depth} cached tokens. */
+    public long[] decode(int nGen, int reps, boolean warmup, int depth) {
+        check(nGen, reps, depth);
         int[] one = new int[1];
-        warm(warmup, () -> runDecode(one, nGen));
+        fill(depth);
+        warm(warmup, () -> runDecode(one, nGen, depth));
         long[] samples = new long[reps];
-        for (int r = 0; r < reps; r++) samples[r] = runDecode(one, nGen);
+        for (int r = 0; r < reps; r++) samples[r] = runDecode(one, nGen, depth);
         return samples;
+    }
+
+    /** Prefills {@code depth} seeded random tokens into a fresh cache (untimed), for the runs to start after. */
+    private void fill(int depth) {
+        model.truncate(0);
+        if (depth == 0) return;
+        int[] tokens = new int[depth];
+        for (int i = 0; i < depth; i++) tokens[i] = random.nextInt(model.vocabSize());
+        model.forward(tokens, 0, depth, null, null);
     }
 
     /**
@@ -70,7 +93,7 @@ public final class Bench {
      * The model needs {@code seqs} KV slots.
      */
     public long[] decodeParallel(int nGen, int seqs, int reps, boolean warmup) {
-        check(nGen, reps);
+        check(nGen, reps, 0);
         if (seqs < 1 || seqs > model.slots()) {
             throw new IllegalArgumentException(seqs + " parallel sequences need as many KV slots, the model has " + model.slots());
         }
@@ -145,16 +168,16 @@ public final class Bench {
         return System.nanoTime() - t0;
     }
 
-    private long runPrefill(int[] tokens) {
+    private long runPrefill(int[] tokens, int depth) {
         for (int i = 0; i < tokens.length; i++) tokens[i] = random.nextInt(model.vocabSize());
-        model.truncate(0);
+        model.truncate(depth);
         long t0 = System.nanoTime();
         model.forward(tokens, 0, tokens.length, logits, null);
         return System.nanoTime() - t0;
     }
 
-    private long runDecode(int[] one, int n) {
-        model.truncate(0);
+    private long runDecode(int[] one, int n, int depth) {
+        model.truncate(depth);
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             one[0] = random.nextInt(model.vocabSize());
@@ -163,11 +186,12 @@ public final class Bench {
         return System.nanoTime() - t0;
     }
 
-    private void check(int n, int reps) {
+    private void check(int n, int reps, int depth) {
         if (n < 1) throw new IllegalArgumentException("a test needs at least one token, got " + n);
         if (reps < 1) throw new IllegalArgumentException("repetitions must be >= 1, got " + reps);
-        if (n > model.contextLength()) {
-            throw new IllegalArgumentException(n + " tokens do not fit the context of " + model.contextLength());
+        if (depth < 0) throw new IllegalArgumentException("depth must be >= 0, got " + depth);
+        if ((long) depth + n > model.contextLength()) {
+            throw new IllegalArgumentException((depth > 0 ? depth + " + " : "") + n + " tokens do not fit the context of " + model.contextLength());
         }
     }
 

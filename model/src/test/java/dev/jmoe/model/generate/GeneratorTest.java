@@ -221,6 +221,25 @@ class GeneratorTest {
     }
 
     @Test
+    void benchAtADepthRunsAfterThatManyCachedTokens() {
+        FakeModel m = new FakeModel(V, 64);
+        Bench b = new Bench(m, 1, java.time.Duration.ZERO);
+        b.decode(3, 2, true, 20);
+        // the depth is prefilled once (no logits), then warmup and repetitions each start from the cache cut back to it
+        assertThat(m.calls.get(0)).isEqualTo(new FakeModel.Call(0, 20, false));
+        assertThat(m.calls).hasSize(1 + 3 * 3);
+        for (int run = 0; run < 3; run++) {
+            for (int i = 0; i < 3; i++) assertThat(m.calls.get(1 + 3 * run + i)).isEqualTo(new FakeModel.Call(20 + i, 1, true));
+        }
+        assertThat(m.truncations).containsExactly(0, 20, 20, 20);
+        m.calls.clear();
+        b.prefill(8, 1, false, 40);
+        assertThat(m.calls).containsExactly(new FakeModel.Call(0, 40, false), new FakeModel.Call(40, 8, true));
+        assertThatThrownBy(() -> b.decode(5, 1, false, 60)).hasMessageContaining("60 + 5 tokens do not fit the context of 64");
+        assertThatThrownBy(() -> b.decode(5, 1, false, -1)).hasMessageContaining("depth must be >= 0");
+    }
+
+    @Test
     void benchWarmsUpForTheLeastTimeGiven() {
         FakeModel m = new FakeModel(V, 64);
         m.forwardNanos = 1_000_000;
