@@ -27,19 +27,19 @@ final class IqGridDots {
      * become the dot, in its scalar reference's float order.
      */
     enum Kind {
-        IQ1_S(IQ1_SCodec.BYTES, 1f, IqDecoders::decodeIq1S),
-        IQ1_M(IQ1_MCodec.BYTES, 1f, IqDecoders::decodeIq1M),
-        IQ2_XXS(IQ2_XXSCodec.BYTES, 0.125f, IqDecoders::decodeIq2Xxs),
-        IQ2_XS(IQ2_XSCodec.BYTES, 0.125f, IqDecoders::decodeIq2Xs),
-        IQ2_S(IQ2_SCodec.BYTES, 0.125f, IqDecoders::decodeIq2S),
-        IQ3_XXS(IQ3_XXSCodec.BYTES, 0.25f, IqDecoders::decodeIq3Xxs),
-        IQ3_S(IQ3_SCodec.BYTES, 1f, IqDecoders::decodeIq3S),
+        IQ1_S(IQ1_SCodec.BYTES, 1f, true, IqDecoders::decodeIq1S),
+        IQ1_M(IQ1_MCodec.BYTES, 1f, false, IqDecoders::decodeIq1M),
+        IQ2_XXS(IQ2_XXSCodec.BYTES, 0.125f, true, IqDecoders::decodeIq2Xxs),
+        IQ2_XS(IQ2_XSCodec.BYTES, 0.125f, false, IqDecoders::decodeIq2Xs),
+        IQ2_S(IQ2_SCodec.BYTES, 0.125f, false, IqDecoders::decodeIq2S),
+        IQ3_XXS(IQ3_XXSCodec.BYTES, 0.25f, true, IqDecoders::decodeIq3Xxs),
+        IQ3_S(IQ3_SCodec.BYTES, 1f, true, IqDecoders::decodeIq3S),
         /**
          * IQ4_XS in the FAST order only ({@link dev.jmoe.tensor.DotOrder}): its reference adds each 32 values' float
          * product {@code d·(ls−32)·sumi} on its own, this adds the exact integer {@code Σ (ls−32)·sumi} of a super-block
          * and multiplies once, so the values differ by float rounding (the GGML order keeps {@link IqVector#dotIq4Xs}).
          */
-        IQ4_XS(IQ4_XSCodec.BYTES, 1f, IqDecoders::decodeIq4Xs);
+        IQ4_XS(IQ4_XSCodec.BYTES, 1f, true, IqDecoders::decodeIq4Xs);
 
         /** Passes 1 and 2 of a type: the row's signed int8 weights and 16-value scales in this thread's {@link IqRow}. */
         interface Decoder {
@@ -59,10 +59,13 @@ final class IqGridDots {
         private final boolean eighths;
 
         private final Decoder decoder;
+        /** One scale per 32 values (its one-token dots take {@link IqRow#dots32}); the others have one per 16. */
+        private final boolean scalePer32;
 
-        Kind(int blockBytes, float factor, Decoder decoder) {
+        Kind(int blockBytes, float factor, boolean scalePer32, Decoder decoder) {
             this.blockBytes = blockBytes;
             this.factor = factor;
+            this.scalePer32 = scalePer32;
             this.decoder = decoder;
             this.eighths = blockBytes == IQ1_SCodec.BYTES || blockBytes == IQ1_MCodec.BYTES;
         }
@@ -95,7 +98,8 @@ final class IqGridDots {
         float dot(MemorySegment w, long offset, Activations x, int xStart, int n) {
             int nb = n / 256;
             IqRow r = decode(w, offset, nb);
-            r.dots(x.q, xStart, nb);
+            if (scalePer32) r.dots32(x.q, xStart, nb);
+            else r.dots(x.q, xStart, nb);
             float[] dw = r.blockScales(nb, 1);
             blockScales(w, offset, nb, dw, 0);
             return combine(r.sum, 0, dw, 0, x, xStart, nb);

@@ -244,6 +244,28 @@ final class IqRow {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
+
+    /**
+     * {@link #dots} for the types whose scale covers 32 values ({@code ls[2g] == ls[2g+1]}: IQ1_S, IQ2_XXS, IQ3_XXS,
+     * IQ3_S, IQ4_XS): a group's two 16-value halves of products are added in 16 bits first (each product at most
+     * 127·128, IQ4_XS's, so two still fit), then widened and scaled once instead of twice. The same integers as dots.
+     */
+    void dots32(byte[] q, int xo, int nb) {
+        for (int b = 0; b < nb; b++) {
+            IntVector acc = IntVector.zero(I);
+            for (int g = 0; g < 8; g++) {
+                int at = 256 * b + 32 * g;
+                ShortVector wv = (ShortVector) ByteVector.fromArray(B256, w, at).convertShape(VectorOperators.B2S, S, 0);
+                ShortVector xv = (ShortVector) ByteVector.fromArray(B256, q, xo + at).convertShape(VectorOperators.B2S, S, 0);
+                ShortVector p = wv.mul(xv);
+                ShortVector pair = ((ShortVector) p.reinterpretShape(S256, 0)).add((ShortVector) p.reinterpretShape(S256, 1));
+                acc = acc.add(((IntVector) pair.convertShape(VectorOperators.S2I, I, 0)).mul(ls[16 * b + 2 * g]));
+            }
+            sum[b] = acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
     /**
      * Pass 3: {@code sum[b] = Σ_h ls[16b+h] · Σ_{i<16} w[256b+16h+i]·q[xo+256b+16h+i]}. Products are at most
      * 127·128 in magnitude (IQ4_XS's codebook; the grids' stay below 62·128), exact in 16 bits; their 16-value sums
