@@ -8,6 +8,8 @@ import java.util.Random;
  * One DeepSeek-V3-shaped MLA layer's attention for one decode token at a given context depth (absorbed form: 128
  * heads, nope 128, rope 64, kv_lora 512, v_head 128; F32 k_b/v_b), milliseconds per call and the cache bytes it reads,
  * for each depth, alternating the jars given. The model's own classes, reached by reflection (package-private).
+ * With JMLA_TOKENS=N (env), N tokens at the depth's last N positions instead of one (a prefill chunk: above 8 tokens
+ * the heads run one at a time).
  * Usage: ./jmoe java dev/MlaDecode.java THREADS CACHE(f32|f16|q8_0) DEPTHS REPS JAR...  (e.g. 2 f32 512,4096 5 old.jar new.jar)
  */
 public class MlaDecode {
@@ -18,11 +20,11 @@ public class MlaDecode {
         String[] depths = a[2].split(",");
         int ctx = 0;
         for (String d : depths) ctx = Math.max(ctx, Integer.parseInt(d));
-        int nJars = a.length - 4;
+        int nJars = a.length - 4, nTok = Integer.parseInt(System.getenv().getOrDefault("JMLA_TOKENS", "1"));
         Object[] mla = new Object[nJars];
         Method[] attend = new Method[nJars];
         Random rnd = new Random(7);
-        float[] q = new float[nHead * (nope + rope)], out = new float[nHead * vHead];
+        float[] q = new float[nTok * nHead * (nope + rope)], out = new float[nTok * nHead * vHead];
         for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
         for (int j = 0; j < nJars; j++) {
             rnd = new Random(8); // the same weights for every jar
@@ -46,7 +48,7 @@ public class MlaDecode {
             }
             Constructor<?> m = mlac.getDeclaredConstructor(kB.getClass(), vB.getClass(), int.class, int.class, int.class, int.class, int.class, int.class, int.class, ct, hwc);
             m.setAccessible(true);
-            mla[j] = m.newInstance(kB, vB, nope, rope, kvLora, vHead, ctx, 1, 8, ct.getField(cache).get(null), hw);
+            mla[j] = m.newInstance(kB, vB, nope, rope, kvLora, vHead, ctx, 1, Math.max(8, nTok), ct.getField(cache).get(null), hw);
             Method store = mlac.getDeclaredMethod("store", float[].class, int.class, int[].class, int[].class);
             store.setAccessible(true);
             float[] row = new float[stride];
@@ -70,7 +72,9 @@ public class MlaDecode {
                     long t0 = System.nanoTime();
                     int calls = 0;
                     do {
-                        attend[j].invoke(mla[j], q, 1, new int[] {0}, new int[] {depth - 1}, 0.07f, out);
+                        int[] slots = new int[nTok], positions = new int[nTok];
+                        for (int t = 0; t < nTok; t++) positions[t] = depth - nTok + t;
+                        attend[j].invoke(mla[j], q, nTok, slots, positions, 0.07f, out);
                         calls++;
                     } while (System.nanoTime() - t0 < 300_000_000L);
                     best[j] = Math.min(best[j], (System.nanoTime() - t0) / 1e6 / calls);

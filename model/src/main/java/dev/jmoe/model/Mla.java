@@ -280,14 +280,12 @@ final class Mla {
         for (int t = 0; t < n; t++) {
             int len = pos[t] + 1, qa0 = t * kvLora, qpe = t * qDim + h * (nope + rope) + nope;
             java.util.Arrays.fill(olw, qa0, qa0 + kvLora, 0f);
-            if (cache != null) {
-                float[] cache = this.cache[slot[t]];
-                for (int p = 0; p < len; p++) {
-                    int c = p * stride;
-                    sc[p] = HeadWorkers.dot(qaw, qa0, cache, c, kvLora) + HeadWorkers.dot(q, qpe, cache, c + kvLora, rope);
-                }
+            if (cache != null || slot[t] == stagedSlot) { // F32 rows, or F16 rows staged as floats: four at a time
+                float[] qr = qh[w]; // F16: [q_abs | q_pe] rounded to F16
+                if (cache == null) queryForCache(w, 0, qaw, qa0, qpe, qr);
+                scoreBlock(w, 0, slot[t], 0, len, qaw, qa0, qpe, qr, sc);
                 HeadWorkers.softmax(sc, len, kqScale);
-                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], cache, p * stride, olw, qa0, kvLora);
+                sumBlock(w, slot[t], 0, len, sc, olw, qa0);
             } else if (cache8 != null) {
                 float[] qr = qh[w], vrow = vr[w];
                 System.arraycopy(qaw, qa0, qr, 0, kvLora);
@@ -300,21 +298,13 @@ final class Mla {
                     cache8.dequantize(s, p, 0, vrow, kvLora);
                     VecOps.axpy(sc[p], vrow, 0, olw, qa0, kvLora);
                 }
-            } else {
-                float[] qr = qh[w]; // [q_abs | q_pe] rounded to F16
-                for (int i = 0; i < kvLora; i++) qr[i] = VecOps.roundHalf(qaw[qa0 + i]);
-                for (int i = 0; i < rope; i++) qr[kvLora + i] = VecOps.roundHalf(q[qpe + i]);
-                if (slot[t] == stagedSlot) {
-                    float[] rows = hw.staged;
-                    for (int p = 0; p < len; p++) sc[p] = VecOps.dotStaged(qr, 0, rows, p * stride, stride);
-                    HeadWorkers.softmax(sc, len, kqScale);
-                    for (int p = 0; p < len; p++) VecOps.axpyStaged(VecOps.roundHalf(sc[p]), rows, p * stride, olw, qa0, kvLora);
-                } else {
-                    short[] cache16 = this.cache16[slot[t]];
-                    for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, cache16, p * stride, stride);
-                    HeadWorkers.softmax(sc, len, kqScale);
-                    for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), cache16, p * stride, olw, qa0, kvLora);
-                }
+            } else { // F16 rows read directly
+                float[] qr = qh[w];
+                queryForCache(w, 0, qaw, qa0, qpe, qr);
+                short[] cache16 = this.cache16[slot[t]];
+                for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, cache16, p * stride, stride);
+                HeadWorkers.softmax(sc, len, kqScale);
+                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), cache16, p * stride, olw, qa0, kvLora);
             }
         }
         mv.matmul(vB[h], olw, n, ohw); // o_head: [n, v_head]
