@@ -39,7 +39,7 @@ final class HeadWorkers {
         Parallel single = new Parallel(1);
         for (int w = 0; w < workers; w++) mv[w] = new MatVec(single, order);
         this.batchRows = new float[workers][7][0];
-        this.four = new float[workers][8];
+        this.four = new float[workers][32];
     }
 
     /** Makes every worker's scratch of {@code kind} hold at least {@code length} floats (at load, before any forward). */
@@ -54,7 +54,7 @@ final class HeadWorkers {
         if (headScores == null || headScores[0].length < heads) headScores = new float[workers][heads][scores[0].length];
     }
 
-    /** Worker {@code w}'s eight floats of scratch (four rows' dots or weights at a time). */
+    /** Worker {@code w}'s 32 floats of scratch (a 4 × 4 tile's two dots, four rows' dots or weights). */
     float[] four(int w) {
         return four[w];
     }

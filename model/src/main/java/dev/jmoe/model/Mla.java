@@ -183,22 +183,63 @@ final class Mla {
             int len = pos[t] + 1, s = slot[t];
             for (int k = 0; k < m; k++) queryForCache(w, k, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr);
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
-                int p1 = Math.min(len, p0 + BLOCK);
+                int p1 = Math.min(len, p0 + BLOCK), k = 0;
                 if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
-                for (int k = 0; k < m; k++) scoreBlock(w, k, s, p0, p1, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc[k]);
+                if (cache != null) for (; k + 4 <= m; k += 4) scoreHeads4(w, k, s, p0, p1, qa, k * nk + t * kvLora, nk, t * qDim + (h0 + k) * (nope + rope) + nope, sc);
+                for (; k < m; k++) scoreBlock(w, k, s, p0, p1, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc[k]);
             }
             for (int k = 0; k < m; k++) HeadWorkers.softmax(sc[k], len, kqScale);
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK);
                 if (cache8 != null) for (int p = p0; p < p1; p++) cache8.dequantize(s, p, 0, vr[w], (p - p0) * kvLora, kvLora);
                 if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
-                for (int k = 0; k < m; k++) sumBlock(w, s, p0, p1, sc[k], ol, k * nk + t * kvLora);
+                int k = 0;
+                if (cache != null) for (; k + 4 <= m; k += 4) sumHeads4(s, p0, p1, sc, k, ol, k * nk + t * kvLora, nk);
+                for (; k < m; k++) sumBlock(w, s, p0, p1, sc[k], ol, k * nk + t * kvLora);
             }
         }
         for (int h = h0; h < h1; h++) { // o_head: [n, v_head]
             System.arraycopy(ol, (h - h0) * nk, olw, 0, nk);
             mv.matmul(vB[h], olw, n, ohw);
             for (int t = 0; t < n; t++) System.arraycopy(ohw, t * vHead, out, t * nHead * vHead + h * vHead, vHead);
+        }
+    }
+
+    /**
+     * F32 cache: heads k..k+3's scores of positions {@code [p0, p1)}, four heads × four rows at a time
+     * ({@link VecOps#dot4x4}: each pair's bits as {@link #head} computes them); their queries {@code qaStride} apart in
+     * {@code qa}, {@code nope + rope} apart in {@code q}.
+     */
+    private void scoreHeads4(int w, int k, int s, int p0, int p1, float[] qa, int qa0, int qaStride, int qpe, float[][] sc) {
+        float[] c = cache[s], t = hw.four(w);
+        int qs = nope + rope, p = p0;
+        for (; p + 4 <= p1; p += 4) {
+            int r = p * stride;
+            VecOps.dot4x4(qa, qa0, qa0 + qaStride, qa0 + 2 * qaStride, qa0 + 3 * qaStride, c, r, r + stride, r + 2 * stride, r + 3 * stride, kvLora, t, 0);
+            r += kvLora;
+            VecOps.dot4x4(q, qpe, qpe + qs, qpe + 2 * qs, qpe + 3 * qs, c, r, r + stride, r + 2 * stride, r + 3 * stride, rope, t, 16);
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 4; j++) sc[k + i][p + j] = t[4 * i + j] + t[16 + 4 * i + j];
+            }
+        }
+        for (; p < p1; p++) {
+            for (int i = 0; i < 4; i++) {
+                sc[k + i][p] = HeadWorkers.dot(qa, qa0 + i * qaStride, c, p * stride, kvLora) + HeadWorkers.dot(q, qpe + i * qs, c, p * stride + kvLora, rope);
+            }
+        }
+    }
+
+    /** F32 cache: heads k..k+3's sums over positions {@code [p0, p1)} ({@link VecOps#axpy4x4}, then row by row: the same bits). */
+    private void sumHeads4(int s, int p0, int p1, float[][] sc, int k, float[] ol, int o0, int oStride) {
+        float[] c = cache[s];
+        int p = p0;
+        for (; p + 4 <= p1; p += 4) {
+            int r = p * stride;
+            VecOps.axpy4x4(sc[k], sc[k + 1], sc[k + 2], sc[k + 3], p, c, r, r + stride, r + 2 * stride, r + 3 * stride,
+                    ol, o0, o0 + oStride, o0 + 2 * oStride, o0 + 3 * oStride, kvLora);
+        }
+        for (; p < p1; p++) {
+            for (int i = 0; i < 4; i++) VecOps.axpy(sc[k + i][p], c, p * stride, ol, o0 + i * oStride, kvLora);
         }
     }
 

@@ -140,6 +140,114 @@ final class VecOps {
         }
     }
 
+    /**
+     * {@link #dot} of four vectors of {@code a} (from {@code a0..a3}) with four rows of {@code b} (from {@code b0..b3}):
+     * {@code out[oo + 4i + j] = dot(a[ai..], b[bj..])}, each pair its own FMA chain, tree and tail (dot's bits). A 4 × 4
+     * tile: 8 loads feed 16 FMAs, where {@link #dot4} loads 5 for 4 (MLA: four heads' queries against four cached rows).
+     */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[16 * S.length()]);
+
+    static void dot4x4(float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3, int n, float[] out, int oo) {
+        int i = 0;
+        java.util.Arrays.fill(out, oo, oo + 16, 0f);
+        if (n >= S.length()) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int up = S.loopBound(n); i < up; i += S.length()) {
+                FloatVector y0 = FloatVector.fromArray(S, b, b0 + i), y1 = FloatVector.fromArray(S, b, b1 + i);
+                FloatVector y2 = FloatVector.fromArray(S, b, b2 + i), y3 = FloatVector.fromArray(S, b, b3 + i);
+                FloatVector x = FloatVector.fromArray(S, a, a0 + i);
+                c00 = x.fma(y0, c00);
+                c01 = x.fma(y1, c01);
+                c02 = x.fma(y2, c02);
+                c03 = x.fma(y3, c03);
+                x = FloatVector.fromArray(S, a, a1 + i);
+                c10 = x.fma(y0, c10);
+                c11 = x.fma(y1, c11);
+                c12 = x.fma(y2, c12);
+                c13 = x.fma(y3, c13);
+                x = FloatVector.fromArray(S, a, a2 + i);
+                c20 = x.fma(y0, c20);
+                c21 = x.fma(y1, c21);
+                c22 = x.fma(y2, c22);
+                c23 = x.fma(y3, c23);
+                x = FloatVector.fromArray(S, a, a3 + i);
+                c30 = x.fma(y0, c30);
+                c31 = x.fma(y1, c31);
+                c32 = x.fma(y2, c32);
+                c33 = x.fma(y3, c33);
+            }
+            // the 16 lane sums without a call each (Simd.sumTree takes a vector: 16 calls left this method too big to
+            // inline them, and each boxed its vector): the lanes stored, then summed in sumTree's tree
+            float[] lanes = LANES.get();
+            int l = S.length();
+            c00.intoArray(lanes, 0);
+            c01.intoArray(lanes, l);
+            c02.intoArray(lanes, 2 * l);
+            c03.intoArray(lanes, 3 * l);
+            c10.intoArray(lanes, 4 * l);
+            c11.intoArray(lanes, 5 * l);
+            c12.intoArray(lanes, 6 * l);
+            c13.intoArray(lanes, 7 * l);
+            c20.intoArray(lanes, 8 * l);
+            c21.intoArray(lanes, 9 * l);
+            c22.intoArray(lanes, 10 * l);
+            c23.intoArray(lanes, 11 * l);
+            c30.intoArray(lanes, 12 * l);
+            c31.intoArray(lanes, 13 * l);
+            c32.intoArray(lanes, 14 * l);
+            c33.intoArray(lanes, 15 * l);
+            for (int k = 0; k < 16; k++) out[oo + k] = Simd.sumTree(lanes, k * l);
+        }
+        for (int r = 0; r < 4 && i < n; r++) { // the tails, each pair's products in order as dot adds them
+            int ar = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
+            for (int c = 0; c < 4; c++) {
+                int bc = c == 0 ? b0 : c == 1 ? b1 : c == 2 ? b2 : b3;
+                float sum = out[oo + 4 * r + c];
+                for (int k = i; k < n; k++) sum += a[ar + k] * b[bc + k];
+                out[oo + 4 * r + c] = sum;
+            }
+        }
+    }
+
+    /**
+     * {@link #axpy4} for four outputs at once: {@code y[yj..] += Σ_{i<4} pj[p + i] · x[xi..]} for j = 0..3, rows in
+     * order (each element the same FMAs in the same order as four {@link #axpy}s per output: the same bits); the four
+     * rows are loaded once for the four outputs.
+     */
+    static void axpy4x4(float[] p0, float[] p1, float[] p2, float[] p3, int p, float[] x, int x0, int x1, int x2, int x3,
+            float[] y, int y0, int y1, int y2, int y3, int n) {
+        int i = 0;
+        if (n >= S.length()) {
+            FloatVector e00 = FloatVector.broadcast(S, p0[p]), e01 = FloatVector.broadcast(S, p0[p + 1]);
+            FloatVector e02 = FloatVector.broadcast(S, p0[p + 2]), e03 = FloatVector.broadcast(S, p0[p + 3]);
+            FloatVector e10 = FloatVector.broadcast(S, p1[p]), e11 = FloatVector.broadcast(S, p1[p + 1]);
+            FloatVector e12 = FloatVector.broadcast(S, p1[p + 2]), e13 = FloatVector.broadcast(S, p1[p + 3]);
+            FloatVector e20 = FloatVector.broadcast(S, p2[p]), e21 = FloatVector.broadcast(S, p2[p + 1]);
+            FloatVector e22 = FloatVector.broadcast(S, p2[p + 2]), e23 = FloatVector.broadcast(S, p2[p + 3]);
+            FloatVector e30 = FloatVector.broadcast(S, p3[p]), e31 = FloatVector.broadcast(S, p3[p + 1]);
+            FloatVector e32 = FloatVector.broadcast(S, p3[p + 2]), e33 = FloatVector.broadcast(S, p3[p + 3]);
+            for (int up = S.loopBound(n); i < up; i += S.length()) {
+                FloatVector r0 = FloatVector.fromArray(S, x, x0 + i), r1 = FloatVector.fromArray(S, x, x1 + i);
+                FloatVector r2 = FloatVector.fromArray(S, x, x2 + i), r3 = FloatVector.fromArray(S, x, x3 + i);
+                r3.fma(e03, r2.fma(e02, r1.fma(e01, r0.fma(e00, FloatVector.fromArray(S, y, y0 + i))))).intoArray(y, y0 + i);
+                r3.fma(e13, r2.fma(e12, r1.fma(e11, r0.fma(e10, FloatVector.fromArray(S, y, y1 + i))))).intoArray(y, y1 + i);
+                r3.fma(e23, r2.fma(e22, r1.fma(e21, r0.fma(e20, FloatVector.fromArray(S, y, y2 + i))))).intoArray(y, y2 + i);
+                r3.fma(e33, r2.fma(e32, r1.fma(e31, r0.fma(e30, FloatVector.fromArray(S, y, y3 + i))))).intoArray(y, y3 + i);
+            }
+        }
+        for (; i < n; i++) {
+            for (int j = 0; j < 4; j++) {
+                float[] pj = j == 0 ? p0 : j == 1 ? p1 : j == 2 ? p2 : p3;
+                int yj = j == 0 ? y0 : j == 1 ? y1 : j == 2 ? y2 : y3;
+                y[yj + i] += pj[p] * x[x0 + i];
+                y[yj + i] += pj[p + 1] * x[x1 + i];
+                y[yj + i] += pj[p + 2] * x[x2 + i];
+                y[yj + i] += pj[p + 3] * x[x3 + i];
+            }
+        }
+    }
+
     /** {@code y[yo..+n) += alpha · x[xo..+n)}. */
     static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

@@ -45,4 +45,16 @@ public final class Simd {
         for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
         return v.lane(0);
     }
+
+    /**
+     * {@link #sumTree} of the {@link #FLOATS}-length lanes stored at {@code v[at..]}, which it overwrites: the same
+     * additions in the same tree (lane i plus lane i + h, h halving to 1), for callers with many vectors to sum (a call
+     * per vector would box each vector where C2 does not inline it).
+     */
+    public static float sumTree(float[] v, int at) {
+        for (int h = FLOATS.length() / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) v[at + i] += v[at + i + h];
+        }
+        return v[at];
+    }
 }

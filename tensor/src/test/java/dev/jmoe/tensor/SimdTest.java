@@ -6,7 +6,10 @@ import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
-/** {@link Simd#sumTree} is the fixed pairwise tree: each level adds lane i and lane i + half, down to one lane. */
+/**
+ * {@link Simd#sumTree} is the fixed pairwise tree: each level adds lane i and lane i + half, down to one lane; its
+ * stored-lanes form gives the same bits.
+ */
 class SimdTest {
     @Test
     void laneSumIsTheFixedPairwiseTree() {
@@ -19,6 +22,10 @@ class SimdTest {
                 for (int i = 0; i < half; i++) t[i] += t[i + half];
             }
             assertThat(Float.floatToRawIntBits(Simd.sumTree(FloatVector.fromArray(Simd.FLOATS, v, 0)))).isEqualTo(Float.floatToRawIntBits(t[0]));
+            // the stored-lanes form gives the same bits
+            float[] stored = new float[v.length + 3];
+            System.arraycopy(v, 0, stored, 3, v.length);
+            assertThat(Float.floatToRawIntBits(Simd.sumTree(stored, 3))).isEqualTo(Float.floatToRawIntBits(t[0]));
         }
     }
 }
