@@ -185,16 +185,19 @@ final class Mla {
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK), k = 0;
                 if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
-                if (cache != null) for (; k + 4 <= m; k += 4) scoreHeads4(w, k, s, p0, p1, qa, k * nk + t * kvLora, nk, t * qDim + (h0 + k) * (nope + rope) + nope, sc);
+                if (cache8 == null) for (; k + 4 <= m; k += 4) scoreHeads4(w, k, s, p0, p1, qa, k * nk + t * kvLora, nk, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc);
                 for (; k < m; k++) scoreBlock(w, k, s, p0, p1, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc[k]);
             }
-            for (int k = 0; k < m; k++) HeadWorkers.softmax(sc[k], len, kqScale);
+            for (int k = 0; k < m; k++) {
+                HeadWorkers.softmax(sc[k], len, kqScale);
+                if (cache16 != null) for (int p = 0; p < len; p++) sc[k][p] = VecOps.roundHalf(sc[k][p]); // as head rounds each (sumBlock's rounding is then exact)
+            }
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK);
                 if (cache8 != null) for (int p = p0; p < p1; p++) cache8.dequantize(s, p, 0, vr[w], (p - p0) * kvLora, kvLora);
                 if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
                 int k = 0;
-                if (cache != null) for (; k + 4 <= m; k += 4) sumHeads4(s, p0, p1, sc, k, ol, k * nk + t * kvLora, nk);
+                if (cache8 == null) for (; k + 4 <= m; k += 4) sumHeads4(w, s, p0, p1, sc, k, ol, k * nk + t * kvLora, nk);
                 for (; k < m; k++) sumBlock(w, s, p0, p1, sc[k], ol, k * nk + t * kvLora);
             }
         }
@@ -206,13 +209,31 @@ final class Mla {
     }
 
     /**
-     * F32 cache: heads k..k+3's scores of positions {@code [p0, p1)}, four heads × four rows at a time
-     * ({@link VecOps#dot4x4}: each pair's bits as {@link #head} computes them); their queries {@code qaStride} apart in
-     * {@code qa}, {@code nope + rope} apart in {@code q}.
+     * Heads k..k+3's scores of positions {@code [p0, p1)}, four heads at a time, each pair's bits as {@link #head}
+     * computes them: F32 rows four at a time ({@link VecOps#dot4x4}; the queries {@code qaStride} apart in {@code qa},
+     * {@code nope + rope} apart in {@code q}), F16 rows as floats two at a time ({@link VecOps#dotStaged4x2}: the staged
+     * slot or this block's rows in {@code vr[w]}, the rounded queries in {@code qr}).
      */
-    private void scoreHeads4(int w, int k, int s, int p0, int p1, float[] qa, int qa0, int qaStride, int qpe, float[][] sc) {
-        float[] c = cache[s], t = hw.four(w);
+    private void scoreHeads4(int w, int k, int s, int p0, int p1, float[] qa, int qa0, int qaStride, int qpe, float[] qr, float[][] sc) {
+        float[] t = hw.four(w);
         int qs = nope + rope, p = p0;
+        if (cache == null) {
+            float[] rows = s == stagedSlot ? hw.staged : vr[w];
+            int base = s == stagedSlot ? 0 : p0, q0 = k * stride;
+            for (; p + 2 <= p1; p += 2) {
+                int r = (p - base) * stride;
+                VecOps.dotStaged4x2(qr, q0, q0 + stride, q0 + 2 * stride, q0 + 3 * stride, rows, r, r + stride, stride, t, 0);
+                for (int i = 0; i < 4; i++) {
+                    sc[k + i][p] = t[2 * i];
+                    sc[k + i][p + 1] = t[2 * i + 1];
+                }
+            }
+            for (; p < p1; p++) {
+                for (int i = 0; i < 4; i++) sc[k + i][p] = VecOps.dotStaged(qr, q0 + i * stride, rows, (p - base) * stride, stride);
+            }
+            return;
+        }
+        float[] c = cache[s];
         for (; p + 4 <= p1; p += 4) {
             int r = p * stride;
             VecOps.dot4x4(qa, qa0, qa0 + qaStride, qa0 + 2 * qaStride, qa0 + 3 * qaStride, c, r, r + stride, r + 2 * stride, r + 3 * stride, kvLora, t, 0);
@@ -229,17 +250,25 @@ final class Mla {
         }
     }
 
-    /** F32 cache: heads k..k+3's sums over positions {@code [p0, p1)} ({@link VecOps#axpy4x4}, then row by row: the same bits). */
-    private void sumHeads4(int s, int p0, int p1, float[][] sc, int k, float[] ol, int o0, int oStride) {
-        float[] c = cache[s];
-        int p = p0;
+    /**
+     * Heads k..k+3's sums over positions {@code [p0, p1)} ({@link VecOps#axpy4x4}, then row by row: the same bits), from
+     * the F32 rows or the F16 rows as floats (the staged slot or {@code vr[w]}; the probabilities already rounded to
+     * F16 in place, as {@link #head} rounds each).
+     */
+    private void sumHeads4(int w, int s, int p0, int p1, float[][] sc, int k, float[] ol, int o0, int oStride) {
+        boolean f16 = cache == null;
+        float[] rows = !f16 ? cache[s] : s == stagedSlot ? hw.staged : vr[w];
+        int base = f16 && s != stagedSlot ? p0 : 0, p = p0;
         for (; p + 4 <= p1; p += 4) {
-            int r = p * stride;
-            VecOps.axpy4x4(sc[k], sc[k + 1], sc[k + 2], sc[k + 3], p, c, r, r + stride, r + 2 * stride, r + 3 * stride,
-                    ol, o0, o0 + oStride, o0 + 2 * oStride, o0 + 3 * oStride, kvLora);
+            int r = (p - base) * stride;
+            VecOps.axpy4x4(sc[k], sc[k + 1], sc[k + 2], sc[k + 3], p, rows, r, r + stride, r + 2 * stride, r + 3 * stride,
+                    ol, o0, o0 + oStride, o0 + 2 * oStride, o0 + 3 * oStride, kvLora, f16);
         }
         for (; p < p1; p++) {
-            for (int i = 0; i < 4; i++) VecOps.axpy(sc[k + i][p], c, p * stride, ol, o0 + i * oStride, kvLora);
+            for (int i = 0; i < 4; i++) {
+                if (f16) VecOps.axpyStaged(sc[k + i][p], rows, (p - base) * stride, ol, o0 + i * oStride, kvLora);
+                else VecOps.axpy(sc[k + i][p], rows, p * stride, ol, o0 + i * oStride, kvLora);
+            }
         }
     }
 

@@ -211,12 +211,88 @@ final class VecOps {
     }
 
     /**
+     * {@link #dotStaged} of four vectors of {@code a} (from {@code a0..a3}) with two rows of {@code b} ({@code b0, b1}):
+     * {@code out[oo + 2i + j] = dotStaged(a[ai..], b[bj..])}, each pair its two FMA chains, tree and tail (the same
+     * bits); 16 accumulators, as {@link #dot4x4} (MLA's F16 cache: four heads against two cached rows).
+     */
+    static void dotStaged4x2(float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int n, float[] out, int oo) {
+        int i = 0, l = S.length();
+        java.util.Arrays.fill(out, oo, oo + 8, 0f);
+        if (n >= l) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            FloatVector d00 = c00, d01 = c00, d10 = c00, d11 = c00, d20 = c00, d21 = c00, d30 = c00, d31 = c00;
+            for (int up = n - 2 * l; i <= up; i += 2 * l) {
+                FloatVector y0 = FloatVector.fromArray(S, b, b0 + i), y1 = FloatVector.fromArray(S, b, b1 + i);
+                FloatVector z0 = FloatVector.fromArray(S, b, b0 + i + l), z1 = FloatVector.fromArray(S, b, b1 + i + l);
+                FloatVector x = FloatVector.fromArray(S, a, a0 + i), x2 = FloatVector.fromArray(S, a, a0 + i + l);
+                c00 = x.fma(y0, c00);
+                c01 = x.fma(y1, c01);
+                d00 = x2.fma(z0, d00);
+                d01 = x2.fma(z1, d01);
+                x = FloatVector.fromArray(S, a, a1 + i);
+                x2 = FloatVector.fromArray(S, a, a1 + i + l);
+                c10 = x.fma(y0, c10);
+                c11 = x.fma(y1, c11);
+                d10 = x2.fma(z0, d10);
+                d11 = x2.fma(z1, d11);
+                x = FloatVector.fromArray(S, a, a2 + i);
+                x2 = FloatVector.fromArray(S, a, a2 + i + l);
+                c20 = x.fma(y0, c20);
+                c21 = x.fma(y1, c21);
+                d20 = x2.fma(z0, d20);
+                d21 = x2.fma(z1, d21);
+                x = FloatVector.fromArray(S, a, a3 + i);
+                x2 = FloatVector.fromArray(S, a, a3 + i + l);
+                c30 = x.fma(y0, c30);
+                c31 = x.fma(y1, c31);
+                d30 = x2.fma(z0, d30);
+                d31 = x2.fma(z1, d31);
+            }
+            if (i + l <= n) {
+                FloatVector y0 = FloatVector.fromArray(S, b, b0 + i), y1 = FloatVector.fromArray(S, b, b1 + i);
+                FloatVector x = FloatVector.fromArray(S, a, a0 + i);
+                c00 = x.fma(y0, c00);
+                c01 = x.fma(y1, c01);
+                x = FloatVector.fromArray(S, a, a1 + i);
+                c10 = x.fma(y0, c10);
+                c11 = x.fma(y1, c11);
+                x = FloatVector.fromArray(S, a, a2 + i);
+                c20 = x.fma(y0, c20);
+                c21 = x.fma(y1, c21);
+                x = FloatVector.fromArray(S, a, a3 + i);
+                c30 = x.fma(y0, c30);
+                c31 = x.fma(y1, c31);
+                i += l;
+            }
+            float[] lanes = LANES.get(); // as dot4x4: summed from memory, no call per vector
+            c00.add(d00).intoArray(lanes, 0);
+            c01.add(d01).intoArray(lanes, l);
+            c10.add(d10).intoArray(lanes, 2 * l);
+            c11.add(d11).intoArray(lanes, 3 * l);
+            c20.add(d20).intoArray(lanes, 4 * l);
+            c21.add(d21).intoArray(lanes, 5 * l);
+            c30.add(d30).intoArray(lanes, 6 * l);
+            c31.add(d31).intoArray(lanes, 7 * l);
+            for (int k = 0; k < 8; k++) out[oo + k] = Simd.sumTree(lanes, k * l);
+        }
+        for (int r = 0; r < 4 && i < n; r++) {
+            int ar = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
+            for (int c = 0; c < 2; c++) {
+                int bc = c == 0 ? b0 : b1;
+                float sum = out[oo + 2 * r + c];
+                for (int k = i; k < n; k++) sum += a[ar + k] * b[bc + k];
+                out[oo + 2 * r + c] = sum;
+            }
+        }
+    }
+
+    /**
      * {@link #axpy4} for four outputs at once: {@code y[yj..] += Σ_{i<4} pj[p + i] · x[xi..]} for j = 0..3, rows in
-     * order (each element the same FMAs in the same order as four {@link #axpy}s per output: the same bits); the four
-     * rows are loaded once for the four outputs.
+     * order (each element the same FMAs in the same order as four {@link #axpy}s, or with {@code fusedTail}
+     * {@link #axpyStaged}s, per output: the same bits); the four rows are loaded once for the four outputs.
      */
     static void axpy4x4(float[] p0, float[] p1, float[] p2, float[] p3, int p, float[] x, int x0, int x1, int x2, int x3,
-            float[] y, int y0, int y1, int y2, int y3, int n) {
+            float[] y, int y0, int y1, int y2, int y3, int n, boolean fusedTail) {
         int i = 0;
         if (n >= S.length()) {
             FloatVector e00 = FloatVector.broadcast(S, p0[p]), e01 = FloatVector.broadcast(S, p0[p + 1]);
@@ -240,6 +316,10 @@ final class VecOps {
             for (int j = 0; j < 4; j++) {
                 float[] pj = j == 0 ? p0 : j == 1 ? p1 : j == 2 ? p2 : p3;
                 int yj = j == 0 ? y0 : j == 1 ? y1 : j == 2 ? y2 : y3;
+                if (fusedTail) {
+                    y[yj + i] = Math.fma(pj[p + 3], x[x3 + i], Math.fma(pj[p + 2], x[x2 + i], Math.fma(pj[p + 1], x[x1 + i], Math.fma(pj[p], x[x0 + i], y[yj + i]))));
+                    continue;
+                }
                 y[yj + i] += pj[p] * x[x0 + i];
                 y[yj + i] += pj[p + 1] * x[x1 + i];
                 y[yj + i] += pj[p + 2] * x[x2 + i];

@@ -129,7 +129,10 @@ class VecOpsTest {
         }
     }
 
-    /** The 4 × 4 tiles of MLA's F32 blocked decode: {@link VecOps#dot4x4} and {@link VecOps#axpy4x4} give each pair the one-row bits. */
+    /**
+     * The tiles of MLA's blocked decode: {@link VecOps#dot4x4}, {@link VecOps#dotStaged4x2} and {@link VecOps#axpy4x4}
+     * give each pair the one-row bits.
+     */
     @ParameterizedTest
     @ValueSource(ints = {5, 16, 31, 64, 512, 577})
     void fourByFourTilesGiveTheOneRowBits(int n) {
@@ -144,15 +147,26 @@ class VecOpsTest {
                 assertThat(out[2 + 4 * i + j]).as("dot4x4 %d,%d", i, j).isEqualTo(VecOps.dot(a, 2 + i * stride, b, 1 + j * stride, n));
             }
         }
+        VecOps.dotStaged4x2(a, 2, 2 + stride, 2 + 2 * stride, 2 + 3 * stride, b, 1, 1 + 2 * stride, n, out, 1);
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 2; j++) {
+                assertThat(out[1 + 2 * i + j]).as("dotStaged4x2 %d,%d", i, j).isEqualTo(VecOps.dotStaged(a, 2 + i * stride, b, 1 + 2 * j * stride, n));
+            }
+        }
         float[][] p = new float[4][6];
         for (float[] pi : p) for (int j = 0; j < pi.length; j++) pi[j] = (float) r.nextGaussian();
-        float[] y = new float[4 * stride + 3];
-        for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
-        float[] one = y.clone();
-        VecOps.axpy4x4(p[0], p[1], p[2], p[3], 2, b, 1, 1 + stride, 1 + 2 * stride, 1 + 3 * stride, y, 3, 3 + stride, 3 + 2 * stride, 3 + 3 * stride, n);
-        for (int i = 0; i < 4; i++) {
-            for (int j = 0; j < 4; j++) VecOps.axpy(p[i][2 + j], b, 1 + j * stride, one, 3 + i * stride, n);
+        for (boolean fused : new boolean[] {false, true}) {
+            float[] y = new float[4 * stride + 3];
+            for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
+            float[] one = y.clone();
+            VecOps.axpy4x4(p[0], p[1], p[2], p[3], 2, b, 1, 1 + stride, 1 + 2 * stride, 1 + 3 * stride, y, 3, 3 + stride, 3 + 2 * stride, 3 + 3 * stride, n, fused);
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 4; j++) {
+                    if (fused) VecOps.axpyStaged(p[i][2 + j], b, 1 + j * stride, one, 3 + i * stride, n);
+                    else VecOps.axpy(p[i][2 + j], b, 1 + j * stride, one, 3 + i * stride, n);
+                }
+            }
+            assertThat(y).as("axpy4x4, fused tail %s", fused).isEqualTo(one);
         }
-        assertThat(y).isEqualTo(one);
     }
 }
