@@ -161,10 +161,10 @@ final class Mla {
     }
 
     /**
-     * Heads {@code [h0, h1)} together, for a few tokens: one head at a time ({@link #head}), each head read every cache
-     * row of the context, so a decode step read the whole layer's cache once per head (128 times for DeepSeek-V3) from
-     * L3 or DRAM; here each block of {@link #BLOCK} rows is scored, then summed, by all the heads while it is in L1.
-     * Per head and token the dots, softmax and sums are {@link #head}'s, in its order: the same bits.
+     * Heads {@code [h0, h1)} together, for a few tokens. One head at a time ({@link #head}) a decode step read the
+     * layer's whole cache once per head (128 times for DeepSeek-V3) from L3 or DRAM; here each block of {@link #BLOCK}
+     * rows is scored, then summed, by all the heads while it is in L1, four heads at a time where the cache is F32 or
+     * F16. Per head and token the dots, softmax and sums are {@link #head}'s, in its order: the same bits.
      */
     private void heads(int w, int h0, int h1) {
         MatVec mv = hw.mv[w];
