@@ -138,7 +138,9 @@ public final class BenchCommand implements Callable<Integer> {
         };
         for (Path m : models) {
             for (int t : ts) {
-                LoadRequest req = new LoadRequest(m, maxD + Math.max(maxP, maxN), Math.max(maxP, maxS), t, experts, cacheType,
+                // the depth is prefilled in micro-batches of up to 512 tokens (llama-bench's default ubatch), not one by one
+                int batch = Math.max(Math.max(maxP, maxS), Math.min(maxD, 512));
+                LoadRequest req = new LoadRequest(m, maxD + Math.max(maxP, maxN), batch, t, experts, cacheType,
                         false, null, dotOrder, !noRepack, maxS);
                 Double bytes = traffic == null ? null : traffic.bytesPerToken(m, experts);
                 try (LanguageModel lm = backend.load(req)) {

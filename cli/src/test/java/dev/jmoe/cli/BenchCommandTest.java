@@ -177,6 +177,7 @@ class BenchCommandTest {
     void depthNeedsAContextForItAndTheTest() {
         CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a, "-p", "8", "-n", "2", "-d", "100,30", "-r", "1", "-t", "1");
         assertThat(backend.loads.getFirst().contextLength()).isEqualTo(108);
+        assertThat(backend.loads.getFirst().maxBatch()).isEqualTo(100); // the depth's prefill goes in batches, not token by token
         CliRun r = CliRun.run(backend, "bench", "--warmup-time", "0", "-m", a, "-p", "0", "-n", "2", "-d", "10", "--parallel", "2", "-r", "1");
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("-d with --parallel above 1 is not supported");
