@@ -73,10 +73,10 @@ final class Mla {
         for (int w = 0; w < hw.workers; w++) qq[w] = new Activations();
         vr = new float[hw.workers][BLOCK * stride];
         int heads = HeadWorkers.maxHeads(hw.workers, nHead), tokens = Math.min(BLOCKED_TOKENS, maxBatch);
-        hw.reserveHeadScores(heads);
+        hw.reserveHeadScores(Math.max(heads, 4)); // a worker's heads (heads), or one head's four tokens (tokens4)
         hw.reserve(HeadWorkers.Q_ABS_HEADS, heads * tokens * kvLora);
         hw.reserve(HeadWorkers.O_LAT_HEADS, heads * tokens * kvLora);
-        hw.reserve(HeadWorkers.Q_HEADS, heads * stride);
+        hw.reserve(HeadWorkers.Q_HEADS, Math.max(heads, 4) * stride);
         qqHeads = new Activations[hw.workers][cache8 != null ? heads : 0];
         for (Activations[] a : qqHeads) java.util.Arrays.setAll(a, i -> new Activations());
     }
@@ -119,10 +119,13 @@ final class Mla {
 
     /**
      * For batches one head at a time ({@link #head}, more than {@link #BLOCKED_TOKENS} tokens): when all n tokens read
-     * one slot (a prefill) and its rows up to the last token's position are few enough ({@link #STAGED_BYTES}),
-     * converts them to floats once: each of the heads would otherwise convert every row again (the per-head dot16 was
-     * a third of dsv3-tiny's prefill). Returns the slot, or -1 (the tokens read the F16 rows directly, with the same
-     * bits: {@link VecOps#dotStaged}). {@link #heads} converts each block of rows for all its heads instead.
+     * one slot (a prefill), converts its rows up to the last token's position to floats once (into the buffer reserved
+     * at load for the whole context): each of the heads would otherwise convert every row again for every token (the
+     * per-head dot16 was a third of dsv3-tiny's prefill). Returns the slot, or -1 (the tokens read the F16 rows
+     * directly, with the same bits: {@link VecOps#dotStaged}). {@link #heads} converts each block of rows for all its
+     * heads instead. Until {@link #tokens4} read each row once for four tokens, staging stopped at 8 MB of floats (from
+     * DRAM twice the F16 bytes cost more than the conversion: 16 tokens at 8192 positions 1.03 → 1.37 s); with it,
+     * staged rows are faster at 4096 and 8192 positions alike (0.54 → 0.22 s, 1.05 → 0.94 s: README, fourteenth run).
      */
     private int stage(int n, int[] slot, int[] pos) {
         int s = slot[0], last = 0;
@@ -130,18 +133,9 @@ final class Mla {
             if (slot[t] != s) return -1;
             last = Math.max(last, pos[t]);
         }
-        if (4L * (last + 1) * stride > STAGED_BYTES) return -1;
         VecOps.stage(cache16[s], 0, hw.staged, (last + 1) * stride);
         return s;
     }
-
-    /**
-     * Rows are staged only while their floats can stay in the last-level cache (a quarter of this CPU's 32 MB L3):
-     * every head reads all of them, and from DRAM the floats' twice the bytes of the F16 rows would cost more than the
-     * conversion they save (DeepSeek-V3, 32k positions: 75 MB of floats a layer, read by 128 heads). Not measured at
-     * that size; at 1024 positions (2.4 MB) one-layer DeepSeek-V3 decodes alike staged or not (34–39 t/s, noise).
-     */
-    private static final long STAGED_BYTES = 8L << 20;
 
     /** Batches of at most this many tokens (a decode step, the server's steps over a few sequences) take {@link #heads}. */
     static final int BLOCKED_TOKENS = 8;
@@ -185,7 +179,7 @@ final class Mla {
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK), k = 0;
                 if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
-                if (cache8 == null) for (; k + 4 <= m; k += 4) scoreHeads4(w, k, s, p0, p1, qa, k * nk + t * kvLora, nk, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc);
+                if (cache8 == null) for (; k + 4 <= m; k += 4) scoreHeads4(w, k, s, p0, p1, qa, k * nk + t * kvLora, nk, t * qDim + (h0 + k) * (nope + rope) + nope, nope + rope, qr, sc);
                 for (; k < m; k++) scoreBlock(w, k, s, p0, p1, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc[k]);
             }
             for (int k = 0; k < m; k++) {
@@ -209,14 +203,15 @@ final class Mla {
     }
 
     /**
-     * Heads k..k+3's scores of positions {@code [p0, p1)}, four heads at a time, each pair's bits as {@link #head}
-     * computes them: F32 rows four at a time ({@link VecOps#dot4x4}; the queries {@code qaStride} apart in {@code qa},
-     * {@code nope + rope} apart in {@code q}), F16 rows as floats two at a time ({@link VecOps#dotStaged4x2}: the staged
-     * slot or this block's rows in {@code vr[w]}, the rounded queries in {@code qr}).
+     * Heads k..k+3's scores of positions {@code [p0, p1)}, four heads at a time (or one head's four tokens: {@link
+     * #head}), each pair's bits as {@link #head} computes them: F32 rows four at a time ({@link VecOps#dot4x4}; the
+     * queries {@code qaStride} apart in {@code qa}, {@code qs} apart in {@code q}), F16 rows as floats two at a time
+     * ({@link VecOps#dotStaged4x2}: the staged slot or this block's rows in {@code vr[w]}, the rounded queries in
+     * {@code qr}).
      */
-    private void scoreHeads4(int w, int k, int s, int p0, int p1, float[] qa, int qa0, int qaStride, int qpe, float[] qr, float[][] sc) {
+    private void scoreHeads4(int w, int k, int s, int p0, int p1, float[] qa, int qa0, int qaStride, int qpe, int qs, float[] qr, float[][] sc) {
         float[] t = hw.four(w);
-        int qs = nope + rope, p = p0;
+        int p = p0;
         if (cache == null) {
             float[] rows = s == stagedSlot ? hw.staged : vr[w];
             int base = s == stagedSlot ? 0 : p0, q0 = k * stride;
@@ -270,6 +265,37 @@ final class Mla {
                 else VecOps.axpy(sc[k + i][p], rows, p * stride, ol, o0 + i * oStride, kvLora);
             }
         }
+    }
+
+    /** Whether tokens t..t+3 read one slot's F32 rows or its staged F16 rows ({@link #tokens4}). */
+    private boolean fourTokens(int t) {
+        int s = slot[t];
+        for (int i = 1; i < 4; i++) if (slot[t + i] != s) return false;
+        return cache != null || s == stagedSlot;
+    }
+
+    /**
+     * Head h, tokens t..t+3 of a batch (one slot; F32 or staged F16 rows): the rows all four attend to are scored and
+     * summed for the four at once ({@link #scoreHeads4}, {@link #sumHeads4}: each row read once for four tokens), each
+     * token's later rows on its own; per token the same dots, softmax and sums as one at a time (the same bits).
+     */
+    private void tokens4(int w, int h, int t, float[] qaw, float[] olw) {
+        int s = slot[t], qDim = nHead * (nope + rope), qpe = t * qDim + h * (nope + rope) + nope, common = Integer.MAX_VALUE;
+        float[][] ts = hw.headScores(w);
+        float[] qr = hw.batchRows(w, HeadWorkers.Q_HEADS);
+        for (int i = 0; i < 4; i++) {
+            common = Math.min(common, pos[t + i] + 1);
+            queryForCache(w, i, qaw, (t + i) * kvLora, qpe + i * qDim, qr);
+        }
+        scoreHeads4(w, 0, s, 0, common, qaw, t * kvLora, kvLora, qpe, qDim, qr, ts);
+        for (int i = 0; i < 4; i++) {
+            int len = pos[t + i] + 1;
+            scoreBlock(w, i, s, common, len, qaw, (t + i) * kvLora, qpe + i * qDim, qr, ts[i]);
+            HeadWorkers.softmax(ts[i], len, kqScale);
+            if (cache16 != null) for (int p = 0; p < len; p++) ts[i][p] = VecOps.roundHalf(ts[i][p]); // as head rounds each
+        }
+        sumHeads4(w, s, 0, common, ts, 0, olw, t * kvLora, kvLora);
+        for (int i = 0; i < 4; i++) sumBlock(w, s, common, pos[t + i] + 1, ts[i], olw, (t + i) * kvLora);
     }
 
     /** Head k's query as the cache's dots take it: F16 rounded to F16 into {@code qr[k·stride..]}; Q8_0 quantized. */
@@ -350,7 +376,11 @@ final class Mla {
         for (int t = 0; t < n; t++) {
             int len = pos[t] + 1, qa0 = t * kvLora, qpe = t * qDim + h * (nope + rope) + nope;
             java.util.Arrays.fill(olw, qa0, qa0 + kvLora, 0f);
-            if (cache != null || slot[t] == stagedSlot) { // F32 rows, or F16 rows staged as floats: four at a time
+            if (t + 4 <= n && fourTokens(t)) {
+                for (int i = 1; i < 4; i++) java.util.Arrays.fill(olw, qa0 + i * kvLora, qa0 + (i + 1) * kvLora, 0f);
+                tokens4(w, h, t, qaw, olw);
+                t += 3;
+            } else if (cache != null || slot[t] == stagedSlot) { // F32 rows, or F16 rows staged as floats: four at a time
                 float[] qr = qh[w]; // F16: [q_abs | q_pe] rounded to F16
                 if (cache == null) queryForCache(w, 0, qaw, qa0, qpe, qr);
                 scoreBlock(w, 0, slot[t], 0, len, qaw, qa0, qpe, qr, sc);
