@@ -50,6 +50,7 @@ final class GqaAttention {
         this.vr = new float[hw.workers][headDim];
         this.qh = new float[hw.workers][headDim];
         this.hw = hw;
+        if (k != null && (nHead / nKv) % 4 == 0) hw.reserveHeadScores(4); // heads4's four score rows
     }
 
     long cacheBytes() {
@@ -98,8 +99,52 @@ final class GqaAttention {
     }
 
     private void work(int from, int to) {
+        boolean groups = k != null && (nHead / nKv) % 4 == 0;
         for (int w = from; w < to; w++) {
-            for (int h = HeadWorkers.first(w, hw.workers, nHead); h < HeadWorkers.first(w + 1, hw.workers, nHead); h++) head(w, h);
+            int h1 = HeadWorkers.first(w + 1, hw.workers, nHead);
+            for (int h = HeadWorkers.first(w, hw.workers, nHead); h < h1; h++) {
+                if (groups && h % 4 == 0 && h + 4 <= h1) {
+                    heads4(w, h);
+                    h += 3;
+                } else {
+                    head(w, h);
+                }
+            }
+        }
+    }
+
+    /**
+     * F32 cache, query heads h..h+3 (one KV head: the group size is a multiple of 4): each K and V row is read once for
+     * the four, in 4 heads × 4 rows tiles ({@link VecOps#dot4x4}, {@link VecOps#axpy4x4}); per head and token the same
+     * dots, softmax and sums as {@link #head} (the same bits).
+     */
+    private void heads4(int w, int h) {
+        float[][] sc = hw.headScores(w);
+        float[] t16 = hw.four(w);
+        int kvDim = nKv * headDim, kv0 = (h / (nHead / nKv)) * headDim, qDim = nHead * headDim;
+        for (int t = 0; t < n; t++) {
+            int len = pos[t] + 1, s = slot[t], q0 = t * qDim + h * headDim, p = 0;
+            java.util.Arrays.fill(out, q0, q0 + 4 * headDim, 0f);
+            float[] k = this.k[s], v = this.v[s];
+            for (; p + 4 <= len; p += 4) {
+                int r = p * kvDim + kv0;
+                VecOps.dot4x4(q, q0, q0 + headDim, q0 + 2 * headDim, q0 + 3 * headDim, k, r, r + kvDim, r + 2 * kvDim, r + 3 * kvDim, headDim, t16, 0);
+                for (int i = 0; i < 4; i++) {
+                    for (int j = 0; j < 4; j++) sc[i][p + j] = t16[4 * i + j];
+                }
+            }
+            for (; p < len; p++) {
+                for (int i = 0; i < 4; i++) sc[i][p] = HeadWorkers.dot(q, q0 + i * headDim, k, p * kvDim + kv0, headDim);
+            }
+            for (int i = 0; i < 4; i++) HeadWorkers.softmax(sc[i], len, kqScale);
+            for (p = 0; p + 4 <= len; p += 4) {
+                int r = p * kvDim + kv0;
+                VecOps.axpy4x4(sc[0], sc[1], sc[2], sc[3], p, v, r, r + kvDim, r + 2 * kvDim, r + 3 * kvDim,
+                        out, q0, q0 + headDim, q0 + 2 * headDim, q0 + 3 * headDim, headDim, false);
+            }
+            for (; p < len; p++) {
+                for (int i = 0; i < 4; i++) VecOps.axpy(sc[i][p], v, p * kvDim + kv0, out, q0 + i * headDim, headDim);
+            }
         }
     }
 

@@ -1,0 +1,52 @@
+package dev.jmoe.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jmoe.model.LoadOptions.CacheType;
+import dev.jmoe.tensor.DotOrder;
+import dev.jmoe.tensor.Parallel;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Grouped-query attention over an F32 cache, with query heads four to a KV head ({@code GqaAttention.heads4}: each row
+ * read once for four heads, in 4 × 4 tiles) or not: every head's output has the bits of the one-head computation
+ * written out here with the same operations ({@link VecOps#dot}, {@link Softmax}, {@link VecOps#axpy}, in position
+ * order), for several tokens at different positions and for thread counts whose head ranges cut the groups.
+ */
+class GqaGroupsTest {
+    @ParameterizedTest
+    @CsvSource({"8,2,64,1", "8,2,64,2", "8,2,64,3", "16,2,48,2", "8,4,64,2", "12,3,40,2"})
+    void headsInGroupsOfFourHaveTheOneHeadBits(int nHead, int nKv, int hd, int threads) {
+        int ctx = 45, kvDim = nKv * hd, qDim = nHead * hd;
+        SplittableRandom r = new SplittableRandom(nHead * 31L + nKv * 7L + hd + threads);
+        float[] k = new float[ctx * kvDim], v = new float[ctx * kvDim];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = (float) r.nextGaussian();
+            v[i] = (float) r.nextGaussian();
+        }
+        int[] slot = new int[ctx], pos = new int[ctx];
+        for (int p = 0; p < ctx; p++) pos[p] = p;
+        int[] tPos = {2, 21, 44}; // three tokens: fewer rows than a tile, a tail after tiles, all rows
+        float[] q = new float[tPos.length * qDim], out = new float[tPos.length * qDim];
+        for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
+        float scale = 0.17f;
+        try (Parallel pool = new Parallel(threads)) {
+            GqaAttention a = new GqaAttention(nHead, nKv, hd, ctx, 1, CacheType.F32, new HeadWorkers(pool, ctx, DotOrder.FAST));
+            a.store(k, v, ctx, slot, pos);
+            a.attend(q, tPos.length, new int[tPos.length], tPos, scale, out);
+        }
+        for (int t = 0; t < tPos.length; t++) {
+            for (int h = 0; h < nHead; h++) {
+                int len = tPos[t] + 1, kv0 = h / (nHead / nKv) * hd, q0 = t * qDim + h * hd;
+                float[] sc = new float[len], o = new float[hd];
+                for (int p = 0; p < len; p++) sc[p] = VecOps.dot(q, q0, k, p * kvDim + kv0, hd);
+                Softmax.apply(sc, len, scale);
+                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], v, p * kvDim + kv0, o, 0, hd);
+                float[] got = java.util.Arrays.copyOfRange(out, q0, q0 + hd);
+                assertThat(got).as("token %d head %d", t, h).isEqualTo(o);
+            }
+        }
+    }
+}
