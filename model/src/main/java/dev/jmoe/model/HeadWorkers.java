@@ -27,7 +27,10 @@ final class HeadWorkers {
      * every head reads the same latent rows); shared by all layers.
      */
     float[] staged = new float[0];
-    /** [worker][head of its range][ctx]: MLA's scores of all a worker's heads ({@code Mla}'s blocked decode). */
+    /**
+     * [worker][row][ctx]: score rows of several heads or tokens at once: MLA's blocked decode (each head of the worker's
+     * range), a head's four tokens ({@code Mla.tokens4}), GQA's four heads of a KV head ({@code GqaAttention.heads4}).
+     */
     private float[][][] headScores;
     private final float[][] four;
 
@@ -49,7 +52,7 @@ final class HeadWorkers {
         }
     }
 
-    /** Gives every worker a score row over the context for each of up to {@code heads} heads (at load). */
+    /** Gives every worker at least {@code heads} score rows over the context (at load). */
     void reserveHeadScores(int heads) {
         if (headScores == null || headScores[0].length < heads) headScores = new float[workers][heads][scores[0].length];
     }
@@ -59,7 +62,7 @@ final class HeadWorkers {
         return four[w];
     }
 
-    /** Worker {@code w}'s score rows, one per head of its range ({@link #reserveHeadScores}). */
+    /** Worker {@code w}'s score rows ({@link #reserveHeadScores}). */
     float[][] headScores(int w) {
         return headScores[w];
     }
