@@ -183,8 +183,7 @@ final class Mla {
                 for (; k < m; k++) scoreBlock(w, k, s, p0, p1, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc[k]);
             }
             for (int k = 0; k < m; k++) {
-                HeadWorkers.softmax(sc[k], len, kqScale);
-                if (cache16 != null) for (int p = 0; p < len; p++) sc[k][p] = VecOps.roundHalf(sc[k][p]); // as head rounds each (sumBlock's rounding is then exact)
+                probabilities(sc[k], len);
             }
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK);
@@ -291,11 +290,19 @@ final class Mla {
         for (int i = 0; i < 4; i++) {
             int len = pos[t + i] + 1;
             scoreBlock(w, i, s, common, len, qaw, (t + i) * kvLora, qpe + i * qDim, qr, ts[i]);
-            HeadWorkers.softmax(ts[i], len, kqScale);
-            if (cache16 != null) for (int p = 0; p < len; p++) ts[i][p] = VecOps.roundHalf(ts[i][p]); // as head rounds each
+            probabilities(ts[i], len);
         }
         sumHeads4(w, s, 0, common, ts, 0, olw, t * kvLora, kvLora);
         for (int i = 0; i < 4; i++) sumBlock(w, s, common, pos[t + i] + 1, ts[i], olw, (t + i) * kvLora);
+    }
+
+    /**
+     * A head's softmax over {@code sc[0..len)} and, with an F16 cache, each probability rounded to F16 in place, as
+     * ggml's F16 mul_mat takes them: the sums ({@link #sumBlock}, {@link #sumHeads4}, axpy16) use them as they are.
+     */
+    private void probabilities(float[] sc, int len) {
+        HeadWorkers.softmax(sc, len, kqScale);
+        if (cache16 != null) for (int p = 0; p < len; p++) sc[p] = VecOps.roundHalf(sc[p]);
     }
 
     /** Head k's query as the cache's dots take it: F16 rounded to F16 into {@code qr[k·stride..]}; Q8_0 quantized. */
@@ -354,15 +361,14 @@ final class Mla {
             for (; p < p1; p++) VecOps.axpy(prob[p], c, p * stride, ol, o0, kvLora);
         } else if (cache8 != null) {
             for (; p < p1; p++) VecOps.axpy(prob[p], vr[w], (p - p0) * kvLora, ol, o0, kvLora);
-        } else { // F16: as scoreBlock (axpyStaged: axpy16's bits)
-            float[] rows = s == stagedSlot ? hw.staged : vr[w], h4 = hw.four(w);
+        } else { // F16: as scoreBlock, the probabilities rounded by probabilities() (axpyStaged: axpy16's bits)
+            float[] rows = s == stagedSlot ? hw.staged : vr[w];
             int base = s == stagedSlot ? 0 : p0;
             for (; p + 4 <= p1; p += 4) {
-                for (int j = 0; j < 4; j++) h4[j] = VecOps.roundHalf(prob[p + j]);
                 int r = (p - base) * stride;
-                VecOps.axpy4(h4, 0, rows, r, r + stride, r + 2 * stride, r + 3 * stride, ol, o0, kvLora, true);
+                VecOps.axpy4(prob, p, rows, r, r + stride, r + 2 * stride, r + 3 * stride, ol, o0, kvLora, true);
             }
-            for (; p < p1; p++) VecOps.axpyStaged(VecOps.roundHalf(prob[p]), rows, (p - base) * stride, ol, o0, kvLora);
+            for (; p < p1; p++) VecOps.axpyStaged(prob[p], rows, (p - base) * stride, ol, o0, kvLora);
         }
     }
 
@@ -384,7 +390,7 @@ final class Mla {
                 float[] qr = qh[w]; // F16: [q_abs | q_pe] rounded to F16
                 if (cache == null) queryForCache(w, 0, qaw, qa0, qpe, qr);
                 scoreBlock(w, 0, slot[t], 0, len, qaw, qa0, qpe, qr, sc);
-                HeadWorkers.softmax(sc, len, kqScale);
+                probabilities(sc, len);
                 sumBlock(w, slot[t], 0, len, sc, olw, qa0);
             } else if (cache8 != null) {
                 float[] qr = qh[w], vrow = vr[w];
@@ -403,8 +409,8 @@ final class Mla {
                 queryForCache(w, 0, qaw, qa0, qpe, qr);
                 short[] cache16 = this.cache16[slot[t]];
                 for (int p = 0; p < len; p++) sc[p] = VecOps.dot16(qr, 0, cache16, p * stride, stride);
-                HeadWorkers.softmax(sc, len, kqScale);
-                for (int p = 0; p < len; p++) VecOps.axpy16(VecOps.roundHalf(sc[p]), cache16, p * stride, olw, qa0, kvLora);
+                probabilities(sc, len);
+                for (int p = 0; p < len; p++) VecOps.axpy16(sc[p], cache16, p * stride, olw, qa0, kvLora);
             }
         }
         mv.matmul(vB[h], olw, n, ohw); // o_head: [n, v_head]

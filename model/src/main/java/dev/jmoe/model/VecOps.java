@@ -149,7 +149,7 @@ final class VecOps {
 
     static void dot4x4(float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3, int n, float[] out, int oo) {
         int i = 0;
-        java.util.Arrays.fill(out, oo, oo + 16, 0f);
+        if (n < S.length()) java.util.Arrays.fill(out, oo, oo + 16, 0f); // else the trees set them
         if (n >= S.length()) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
             FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
@@ -217,7 +217,7 @@ final class VecOps {
      */
     static void dotStaged4x2(float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int n, float[] out, int oo) {
         int i = 0, l = S.length();
-        java.util.Arrays.fill(out, oo, oo + 8, 0f);
+        if (n < l) java.util.Arrays.fill(out, oo, oo + 8, 0f); // else the trees set them
         if (n >= l) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
             FloatVector d00 = c00, d01 = c00, d10 = c00, d11 = c00, d20 = c00, d21 = c00, d30 = c00, d31 = c00;
