@@ -4,6 +4,7 @@ import dev.jmoe.tensor.Simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -147,6 +148,9 @@ final class VecOps {
      */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[16 * S.length()]);
 
+    /** The first 8 lanes (a 16-lane S): the eight sums of {@link #dotStaged4x2}'s last fold. */
+    private static final VectorMask<Float> HALF = VectorMask.fromLong(S, 0xffL);
+
     static void dot4x4(float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3, int n, float[] out, int oo) {
         int i = 0;
         if (n < S.length()) java.util.Arrays.fill(out, oo, oo + 16, 0f); // else the trees set them
@@ -177,27 +181,34 @@ final class VecOps {
                 c32 = x.fma(y2, c32);
                 c33 = x.fma(y3, c33);
             }
-            // the 16 lane sums without a call each (Simd.sumTree takes a vector: 16 calls left this method too big to
-            // inline them, and each boxed its vector): the lanes stored, then summed in sumTree's tree
-            float[] lanes = LANES.get();
-            int l = S.length();
-            c00.intoArray(lanes, 0);
-            c01.intoArray(lanes, l);
-            c02.intoArray(lanes, 2 * l);
-            c03.intoArray(lanes, 3 * l);
-            c10.intoArray(lanes, 4 * l);
-            c11.intoArray(lanes, 5 * l);
-            c12.intoArray(lanes, 6 * l);
-            c13.intoArray(lanes, 7 * l);
-            c20.intoArray(lanes, 8 * l);
-            c21.intoArray(lanes, 9 * l);
-            c22.intoArray(lanes, 10 * l);
-            c23.intoArray(lanes, 11 * l);
-            c30.intoArray(lanes, 12 * l);
-            c31.intoArray(lanes, 13 * l);
-            c32.intoArray(lanes, 14 * l);
-            c33.intoArray(lanes, 15 * l);
-            for (int k = 0; k < 16; k++) out[oo + k] = Simd.sumTree(lanes, k * l);
+            if (Simd.FOLDS16) { // the 16 trees level by level, two vectors a step: lane k of the last is pair k's sum
+                FloatVector r0 = Simd.fold(c00, c01, 0), r1 = Simd.fold(c02, c03, 0), r2 = Simd.fold(c10, c11, 0), r3 = Simd.fold(c12, c13, 0);
+                FloatVector r4 = Simd.fold(c20, c21, 0), r5 = Simd.fold(c22, c23, 0), r6 = Simd.fold(c30, c31, 0), r7 = Simd.fold(c32, c33, 0);
+                FloatVector s0 = Simd.fold(r0, r1, 1), s1 = Simd.fold(r2, r3, 1), s2 = Simd.fold(r4, r5, 1), s3 = Simd.fold(r6, r7, 1);
+                Simd.fold(Simd.fold(s0, s1, 2), Simd.fold(s2, s3, 2), 3).intoArray(out, oo);
+            } else {
+                // the 16 lane sums without a call each (Simd.sumTree takes a vector: 16 calls left this method too big to
+                // inline them, and each boxed its vector): the lanes stored, then summed in sumTree's tree
+                float[] lanes = LANES.get();
+                int l = S.length();
+                c00.intoArray(lanes, 0);
+                c01.intoArray(lanes, l);
+                c02.intoArray(lanes, 2 * l);
+                c03.intoArray(lanes, 3 * l);
+                c10.intoArray(lanes, 4 * l);
+                c11.intoArray(lanes, 5 * l);
+                c12.intoArray(lanes, 6 * l);
+                c13.intoArray(lanes, 7 * l);
+                c20.intoArray(lanes, 8 * l);
+                c21.intoArray(lanes, 9 * l);
+                c22.intoArray(lanes, 10 * l);
+                c23.intoArray(lanes, 11 * l);
+                c30.intoArray(lanes, 12 * l);
+                c31.intoArray(lanes, 13 * l);
+                c32.intoArray(lanes, 14 * l);
+                c33.intoArray(lanes, 15 * l);
+                for (int k = 0; k < 16; k++) out[oo + k] = Simd.sumTree(lanes, k * l);
+            }
         }
         for (int r = 0; r < 4 && i < n; r++) { // the tails, each pair's products in order as dot adds them
             int ar = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
@@ -264,16 +275,23 @@ final class VecOps {
                 c31 = x.fma(y1, c31);
                 i += l;
             }
-            float[] lanes = LANES.get(); // as dot4x4: summed from memory, no call per vector
-            c00.add(d00).intoArray(lanes, 0);
-            c01.add(d01).intoArray(lanes, l);
-            c10.add(d10).intoArray(lanes, 2 * l);
-            c11.add(d11).intoArray(lanes, 3 * l);
-            c20.add(d20).intoArray(lanes, 4 * l);
-            c21.add(d21).intoArray(lanes, 5 * l);
-            c30.add(d30).intoArray(lanes, 6 * l);
-            c31.add(d31).intoArray(lanes, 7 * l);
-            for (int k = 0; k < 8; k++) out[oo + k] = Simd.sumTree(lanes, k * l);
+            if (Simd.FOLDS16) { // as dot4x4; the last level folds the eight sums' pairs with themselves
+                FloatVector r0 = Simd.fold(c00.add(d00), c01.add(d01), 0), r1 = Simd.fold(c10.add(d10), c11.add(d11), 0);
+                FloatVector r2 = Simd.fold(c20.add(d20), c21.add(d21), 0), r3 = Simd.fold(c30.add(d30), c31.add(d31), 0);
+                FloatVector s = Simd.fold(Simd.fold(r0, r1, 1), Simd.fold(r2, r3, 1), 2);
+                Simd.fold(s, s, 3).intoArray(out, oo, HALF);
+            } else {
+                float[] lanes = LANES.get(); // as dot4x4: summed from memory, no call per vector
+                c00.add(d00).intoArray(lanes, 0);
+                c01.add(d01).intoArray(lanes, l);
+                c10.add(d10).intoArray(lanes, 2 * l);
+                c11.add(d11).intoArray(lanes, 3 * l);
+                c20.add(d20).intoArray(lanes, 4 * l);
+                c21.add(d21).intoArray(lanes, 5 * l);
+                c30.add(d30).intoArray(lanes, 6 * l);
+                c31.add(d31).intoArray(lanes, 7 * l);
+                for (int k = 0; k < 8; k++) out[oo + k] = Simd.sumTree(lanes, k * l);
+            }
         }
         for (int r = 0; r < 4 && i < n; r++) {
             int ar = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;

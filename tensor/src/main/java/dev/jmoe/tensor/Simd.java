@@ -47,6 +47,42 @@ public final class Simd {
     }
 
     /**
+     * Whether {@link #fold} serves the tiles: {@link #FLOATS} has 16 lanes (AVX-512), so that four folds take 16 vectors
+     * to one vector of their 16 sums. Other widths sum the tiles' lanes from memory ({@link #sumTree(float[], int)}).
+     */
+    public static final boolean FOLDS16 = FLOATS.length() == 16;
+
+    /** FOLD_LO[k], FOLD_HI[k]: for {@link #fold} level k, the lanes of x ‖ y added (as indices into the pair). */
+    private static final FloatVector[] FOLD_LO = new FloatVector[FOLD.length], FOLD_HI = new FloatVector[FOLD.length];
+
+    static {
+        int l = FLOATS.length();
+        for (int k = 0; k < FOLD.length; k++) {
+            int h = l >> (k + 1), groups = l / (2 * h);
+            float[] lo = new float[l], hi = new float[l];
+            for (int o = 0; o < l; o++) {
+                int g = o / h, src = g < groups ? 2 * h * g + o % h : l + 2 * h * (g - groups) + o % h;
+                lo[o] = src;
+                hi[o] = src + h;
+            }
+            FOLD_LO[k] = FloatVector.fromArray(FLOATS, lo, 0);
+            FOLD_HI[k] = FloatVector.fromArray(FLOATS, hi, 0);
+        }
+    }
+
+    /**
+     * Level k of {@link #sumTree}'s tree for two vectors at once. Before level k each vector holds 2^k partial sums in
+     * groups of 2h lanes, h = L / 2^(k+1) (L the lane count), and the tree adds lane i and lane i + h of a group. The result
+     * holds x's groups' sums, then y's, each half as wide. So log2(L) levels over L vectors, paired in order, leave one
+     * vector whose lane j is {@code sumTree} of vector j — the same additions on the same operands, the same bits — in
+     * 2 permutes ({@code vpermt2ps}) and an add per pair, where storing the lanes and summing them from memory costs
+     * 15 scalar adds a vector (most of a 4 × 4 attention tile's time: README, fifteenth run).
+     */
+    public static FloatVector fold(FloatVector x, FloatVector y, int level) {
+        return FOLD_LO[level].selectFrom(x, y).add(FOLD_HI[level].selectFrom(x, y));
+    }
+
+    /**
      * {@link #sumTree} of the {@link #FLOATS}-length lanes stored at {@code v[at..]}, which it overwrites: the same
      * additions in the same tree (lane i plus lane i + h, h halving to 1), for callers with many vectors to sum (a call
      * per vector would box each vector where C2 does not inline it).

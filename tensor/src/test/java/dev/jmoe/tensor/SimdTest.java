@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Simd#sumTree} is the fixed pairwise tree: each level adds lane i and lane i + half, down to one lane; its
- * stored-lanes form gives the same bits.
+ * stored-lanes form gives the same bits, and so do L vectors folded in pairs level by level ({@link Simd#fold}).
  */
 class SimdTest {
     @Test
@@ -26,6 +26,29 @@ class SimdTest {
             float[] stored = new float[v.length + 3];
             System.arraycopy(v, 0, stored, 3, v.length);
             assertThat(Float.floatToRawIntBits(Simd.sumTree(stored, 3))).isEqualTo(Float.floatToRawIntBits(t[0]));
+        }
+    }
+
+    @Test
+    void foldingVectorsInPairsGivesEachItsTreeSum() {
+        Random r = new Random(11);
+        int l = Simd.FLOATS.length();
+        for (int round = 0; round < 20; round++) {
+            float[][] lanes = new float[l][l];
+            FloatVector[] v = new FloatVector[l];
+            for (int j = 0; j < l; j++) {
+                for (int i = 0; i < l; i++) lanes[j][i] = (float) r.nextGaussian() * (1 << r.nextInt(20));
+                v[j] = FloatVector.fromArray(Simd.FLOATS, lanes[j], 0);
+            }
+            for (int level = 0; v.length > 1; level++) { // L vectors → L/2 → … → 1, each pair in order
+                FloatVector[] next = new FloatVector[v.length / 2];
+                for (int k = 0; k < next.length; k++) next[k] = Simd.fold(v[2 * k], v[2 * k + 1], level);
+                v = next;
+            }
+            for (int j = 0; j < l; j++) {
+                assertThat(Float.floatToRawIntBits(v[0].lane(j))).as("vector %d", j)
+                        .isEqualTo(Float.floatToRawIntBits(Simd.sumTree(lanes[j].clone(), 0)));
+            }
         }
     }
 }
