@@ -148,6 +148,10 @@ final class VecOps {
      */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[16 * S.length()]);
 
+    /** {@link Simd#fold}'s index vectors, levels 0–3 (16-lane S). */
+    private static final FloatVector L0 = Simd.FOLD0_LO, H0 = Simd.FOLD0_HI, L1 = Simd.FOLD1_LO, H1 = Simd.FOLD1_HI;
+    private static final FloatVector L2 = Simd.FOLD2_LO, H2 = Simd.FOLD2_HI, L3 = Simd.FOLD3_LO, H3 = Simd.FOLD3_HI;
+
     /** The first 8 lanes (a 16-lane S): the eight sums of {@link #dotStaged4x2}'s last fold. */
     private static final VectorMask<Float> HALF = VectorMask.fromLong(S, 0xffL);
 
@@ -181,11 +185,15 @@ final class VecOps {
                 c32 = x.fma(y2, c32);
                 c33 = x.fma(y3, c33);
             }
-            if (Simd.FOLDS16) { // the 16 trees level by level, two vectors a step: lane k of the last is pair k's sum
-                FloatVector r0 = Simd.fold(c00, c01, 0), r1 = Simd.fold(c02, c03, 0), r2 = Simd.fold(c10, c11, 0), r3 = Simd.fold(c12, c13, 0);
-                FloatVector r4 = Simd.fold(c20, c21, 0), r5 = Simd.fold(c22, c23, 0), r6 = Simd.fold(c30, c31, 0), r7 = Simd.fold(c32, c33, 0);
-                FloatVector s0 = Simd.fold(r0, r1, 1), s1 = Simd.fold(r2, r3, 1), s2 = Simd.fold(r4, r5, 1), s3 = Simd.fold(r6, r7, 1);
-                Simd.fold(Simd.fold(s0, s1, 2), Simd.fold(s2, s3, 2), 3).intoArray(out, oo);
+            if (Simd.FOLDS16) { // the 16 trees level by level, two vectors a step (Simd.fold written out: see FOLD0_LO)
+                FloatVector r0 = L0.selectFrom(c00, c01).add(H0.selectFrom(c00, c01)), r1 = L0.selectFrom(c02, c03).add(H0.selectFrom(c02, c03));
+                FloatVector r2 = L0.selectFrom(c10, c11).add(H0.selectFrom(c10, c11)), r3 = L0.selectFrom(c12, c13).add(H0.selectFrom(c12, c13));
+                FloatVector r4 = L0.selectFrom(c20, c21).add(H0.selectFrom(c20, c21)), r5 = L0.selectFrom(c22, c23).add(H0.selectFrom(c22, c23));
+                FloatVector r6 = L0.selectFrom(c30, c31).add(H0.selectFrom(c30, c31)), r7 = L0.selectFrom(c32, c33).add(H0.selectFrom(c32, c33));
+                FloatVector s0 = L1.selectFrom(r0, r1).add(H1.selectFrom(r0, r1)), s1 = L1.selectFrom(r2, r3).add(H1.selectFrom(r2, r3));
+                FloatVector s2 = L1.selectFrom(r4, r5).add(H1.selectFrom(r4, r5)), s3 = L1.selectFrom(r6, r7).add(H1.selectFrom(r6, r7));
+                FloatVector t0 = L2.selectFrom(s0, s1).add(H2.selectFrom(s0, s1)), t1 = L2.selectFrom(s2, s3).add(H2.selectFrom(s2, s3));
+                L3.selectFrom(t0, t1).add(H3.selectFrom(t0, t1)).intoArray(out, oo); // lane k: pair k's sum
             } else {
                 // the 16 lane sums without a call each (Simd.sumTree takes a vector: 16 calls left this method too big to
                 // inline them, and each boxed its vector): the lanes stored, then summed in sumTree's tree
@@ -276,10 +284,13 @@ final class VecOps {
                 i += l;
             }
             if (Simd.FOLDS16) { // as dot4x4; the last level folds the eight sums' pairs with themselves
-                FloatVector r0 = Simd.fold(c00.add(d00), c01.add(d01), 0), r1 = Simd.fold(c10.add(d10), c11.add(d11), 0);
-                FloatVector r2 = Simd.fold(c20.add(d20), c21.add(d21), 0), r3 = Simd.fold(c30.add(d30), c31.add(d31), 0);
-                FloatVector s = Simd.fold(Simd.fold(r0, r1, 1), Simd.fold(r2, r3, 1), 2);
-                Simd.fold(s, s, 3).intoArray(out, oo, HALF);
+                FloatVector e0 = c00.add(d00), e1 = c01.add(d01), e2 = c10.add(d10), e3 = c11.add(d11);
+                FloatVector e4 = c20.add(d20), e5 = c21.add(d21), e6 = c30.add(d30), e7 = c31.add(d31);
+                FloatVector r0 = L0.selectFrom(e0, e1).add(H0.selectFrom(e0, e1)), r1 = L0.selectFrom(e2, e3).add(H0.selectFrom(e2, e3));
+                FloatVector r2 = L0.selectFrom(e4, e5).add(H0.selectFrom(e4, e5)), r3 = L0.selectFrom(e6, e7).add(H0.selectFrom(e6, e7));
+                FloatVector s0 = L1.selectFrom(r0, r1).add(H1.selectFrom(r0, r1)), s1 = L1.selectFrom(r2, r3).add(H1.selectFrom(r2, r3));
+                FloatVector t = L2.selectFrom(s0, s1).add(H2.selectFrom(s0, s1));
+                L3.selectFrom(t, t).add(H3.selectFrom(t, t)).intoArray(out, oo, HALF);
             } else {
                 float[] lanes = LANES.get(); // as dot4x4: summed from memory, no call per vector
                 c00.add(d00).intoArray(lanes, 0);

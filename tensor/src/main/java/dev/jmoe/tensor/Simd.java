@@ -71,12 +71,26 @@ public final class Simd {
     }
 
     /**
+     * {@link #fold}'s index vectors of levels 0–3 as constants (null past the last level of a narrower species), for
+     * the tiles, which write each fold out as {@code FOLDk_LO.selectFrom(x, y).add(FOLDk_HI.selectFrom(x, y))}: in a
+     * method as big as a 4 × 4 tile C2 stops inlining small helpers (NodeCountInliningCutoff), and a fold left as a
+     * call boxes its vectors (a tile at 62 GFLOP/s instead of 104 on one core).
+     */
+    public static final FloatVector FOLD0_LO = level(FOLD_LO, 0), FOLD0_HI = level(FOLD_HI, 0), FOLD1_LO = level(FOLD_LO, 1),
+            FOLD1_HI = level(FOLD_HI, 1), FOLD2_LO = level(FOLD_LO, 2), FOLD2_HI = level(FOLD_HI, 2), FOLD3_LO = level(FOLD_LO, 3),
+            FOLD3_HI = level(FOLD_HI, 3);
+
+    private static FloatVector level(FloatVector[] v, int k) {
+        return k < v.length ? v[k] : null;
+    }
+
+    /**
      * Level k of {@link #sumTree}'s tree for two vectors at once. Before level k each vector holds 2^k partial sums in
-     * groups of 2h lanes, h = L / 2^(k+1) (L the lane count), and the tree adds lane i and lane i + h of a group. The result
-     * holds x's groups' sums, then y's, each half as wide. So log2(L) levels over L vectors, paired in order, leave one
-     * vector whose lane j is {@code sumTree} of vector j — the same additions on the same operands, the same bits — in
-     * 2 permutes ({@code vpermt2ps}) and an add per pair, where storing the lanes and summing them from memory costs
-     * 15 scalar adds a vector (most of a 4 × 4 attention tile's time: README, fifteenth run).
+     * groups of 2h lanes, h = L / 2^(k+1) (L the lane count), and the tree adds lane i and lane i + h of a group. The
+     * result holds x's groups' sums, then y's, each half as wide. So log2(L) levels over L vectors, paired in order,
+     * leave one vector whose lane j is {@code sumTree} of vector j — the same additions on the same operands, the same
+     * bits — in 2 permutes ({@code vpermt2ps}) and an add per pair, where storing the lanes and summing them from
+     * memory costs 15 scalar adds a vector (most of a 4 × 4 attention tile's time: README, fifteenth run).
      */
     public static FloatVector fold(FloatVector x, FloatVector y, int level) {
         return FOLD_LO[level].selectFrom(x, y).add(FOLD_HI[level].selectFrom(x, y));
