@@ -13,12 +13,13 @@ import java.util.Random;
  * Matvec GB/s (weight bytes ÷ time) over random blocks of each type, for the types `calibrate` cannot make by
  * quantizing (the IQ types): random bytes, with the leading fp16 scale of each block (all but IQ1_M start with it)
  * set to 0.1 so the sums stay finite.
- * 4096 columns, MB megabytes of weight, REPS matvecs of which the second half are averaged.
+ * 4096 columns, MB megabytes of weight, REPS matvecs of which the second half are averaged. With TOKENS=N (env), a
+ * batch of N tokens a product (MatVec.matmul: the batched kernels), reported as GB/s of weight and GFLOP/s.
  * Usage: ./jmoe java -cp cli/target/jmoe.jar dev/RandomBlocksMatvec.java TYPES MB REPS THREADS  (e.g. IQ2_XXS,IQ1_S 256 6 2)
  */
 public class RandomBlocksMatvec {
     public static void main(String[] a) throws Exception {
-        int cols = 4096, reps = Integer.parseInt(a[2]);
+        int cols = 4096, reps = Integer.parseInt(a[2]), tokens = Integer.parseInt(System.getenv().getOrDefault("TOKENS", "1"));
         for (String name : a[0].split(",")) {
             GgmlType t = GgmlType.valueOf(name);
             Codec c = Codecs.of(t);
@@ -35,15 +36,18 @@ public class RandomBlocksMatvec {
                 }
                 Matrix m = new Matrix("w", t, c, w, cols, rows);
                 MatVec mv = new MatVec(pool);
-                float[] x = new float[cols], y = new float[rows];
-                for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
+                float[] x = new float[cols * tokens], y = new float[rows * tokens];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
                 double sum = 0;
                 for (int p = 0; p < reps; p++) {
                     long t0 = System.nanoTime();
-                    mv.matvec(m, x, y);
+                    if (tokens == 1) mv.matvec(m, x, y);
+                    else mv.matmul(m, x, tokens, y);
                     if (p >= reps / 2) sum += m.byteSize() / ((System.nanoTime() - t0) / 1e9) / 1e9;
                 }
-                System.out.printf("%s %.2f GB/s%n", t, sum / (reps - reps / 2));
+                double gbs = sum / (reps - reps / 2);
+                if (tokens == 1) System.out.printf("%s %.2f GB/s%n", t, gbs);
+                else System.out.printf("%s x%d tokens %.2f GB/s of weight, %.1f GFLOP/s%n", t, tokens, gbs, gbs * 2.0 * cols * tokens / rowBytes);
             }
         }
         System.exit(0);

@@ -56,18 +56,30 @@ public final class Simd {
     private static final FloatVector[] FOLD_LO = new FloatVector[FOLD.length], FOLD_HI = new FloatVector[FOLD.length];
 
     static {
-        int l = FLOATS.length();
         for (int k = 0; k < FOLD.length; k++) {
-            int h = l >> (k + 1), groups = l / (2 * h);
-            float[] lo = new float[l], hi = new float[l];
-            for (int o = 0; o < l; o++) {
-                int g = o / h, src = g < groups ? 2 * h * g + o % h : l + 2 * h * (g - groups) + o % h;
-                lo[o] = src;
-                hi[o] = src + h;
-            }
-            FOLD_LO[k] = FloatVector.fromArray(FLOATS, lo, 0);
-            FOLD_HI[k] = FloatVector.fromArray(FLOATS, hi, 0);
+            FOLD_LO[k] = FloatVector.fromArray(FLOATS, asFloats(foldIndices(FLOATS.length(), k, false)), 0);
+            FOLD_HI[k] = FloatVector.fromArray(FLOATS, asFloats(foldIndices(FLOATS.length(), k, true)), 0);
         }
+    }
+
+    /**
+     * The lanes of x ‖ y (0..2L−1) that level k of {@link #fold} adds for vectors of L lanes: lane o of the result is
+     * the sum of the two lanes at this index for {@code hi} false and true.
+     */
+    private static int[] foldIndices(int lanes, int level, boolean hi) {
+        int h = lanes >> (level + 1), groups = lanes / (2 * h);
+        int[] ix = new int[lanes];
+        for (int o = 0; o < lanes; o++) {
+            int g = o / h;
+            ix[o] = (g < groups ? 2 * h * g : lanes + 2 * h * (g - groups)) + o % h + (hi ? h : 0);
+        }
+        return ix;
+    }
+
+    private static float[] asFloats(int[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = v[i];
+        return f;
     }
 
     /**
