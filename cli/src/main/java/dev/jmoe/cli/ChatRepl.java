@@ -82,8 +82,9 @@ final class ChatRepl {
 
     static String speedLine(GenerationStats s) {
         Double tps = s.generationTokensPerSecond();
-        return String.format(Locale.ROOT, "[%d tokens, %s tok/s; prompt %d tokens in %.2f s]", s.generatedTokens(),
-                tps == null ? "n/a" : String.format(Locale.ROOT, "%.2f", tps), s.promptTokens(), s.promptSeconds());
+        return String.format(Locale.ROOT, "[%d tokens, %s tok/s; prompt %d tokens in %.2f s%s]", s.generatedTokens(),
+                tps == null ? "n/a" : String.format(Locale.ROOT, "%.2f", tps), s.promptTokens(), s.promptSeconds(),
+                s.cachedTokens() > 0 ? ", " + s.cachedTokens() + " cached" : "");
     }
 
     private void printStats() {

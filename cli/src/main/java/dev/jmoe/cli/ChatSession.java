@@ -16,9 +16,10 @@ import java.util.function.Consumer;
 /**
  * One conversation with a model: the messages so far, rendered through the chat template and generated from.
  *
- * <p>Each turn re-renders the whole conversation and re-prefills it from position 0 ({@link Generator} starts every
- * generation from an empty cache). That is simple and always right whatever the template does to earlier turns
- * (R1's drops the think sections of past answers), at the price of prefill time that grows with the conversation.
+ * <p>Each turn re-renders the whole conversation, which is always right whatever the template does to earlier turns
+ * (R1's drops the think sections of past answers), and the {@link Generator} prefills only what follows the longest
+ * prefix the rendering shares with the tokens already in the cache: usually the new user message, plus whatever the
+ * template rewrote of the last answer.
  */
 final class ChatSession {
 
@@ -34,7 +35,7 @@ final class ChatSession {
 
     ChatSession(LanguageModel model, Tokenizer tokenizer, ChatTemplate template, String system, SamplerParams sampling,
                 int maxTokens, int microBatch) {
-        this.generator = new Generator(model);
+        this.generator = new Generator(model, true);
         this.tokenizer = tokenizer;
         this.template = template;
         this.system = system;

@@ -274,7 +274,8 @@ public final class RunCommand implements Callable<Integer> {
         GenerationStats s = g.stats();
         err.printf(Locale.ROOT, "load time      %s%n", s.loadSeconds() == null ? "n/a" : String.format(Locale.ROOT, "%.3f s", s.loadSeconds()));
         err.printf(Locale.ROOT, "first token    %s%n", s.ttftSeconds() == null ? "n/a" : String.format(Locale.ROOT, "%.3f s (TTFT)", s.ttftSeconds()));
-        err.printf(Locale.ROOT, "prompt         %d tokens in %.3f s, %s%n", s.promptTokens(), s.promptSeconds(), rate(s.promptTokensPerSecond()));
+        err.printf(Locale.ROOT, "prompt         %d tokens in %.3f s, %s%s%n", s.promptTokens(), s.promptSeconds(), rate(s.promptTokensPerSecond()),
+                s.cachedTokens() > 0 ? " (after " + s.cachedTokens() + " cached)" : "");
         err.printf(Locale.ROOT, "generation     %d tokens in %.3f s, %s%n", s.generatedTokens(), s.generationSeconds(), rate(s.generationTokensPerSecond()));
         err.printf(Locale.ROOT, "KV cache       %s%n", Units.bytes(s.kvCacheBytes()));
         err.printf(Locale.ROOT, "peak RSS       %s%n", s.peakRssBytes() == null ? "n/a" : Units.bytes(s.peakRssBytes()));

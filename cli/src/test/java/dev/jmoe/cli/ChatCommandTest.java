@@ -49,7 +49,7 @@ class ChatCommandTest {
             assertThat(lines).containsExactly("never read"); // /exit ended the loop
             String out = sw.toString();
             // two answers, each followed by its speed line; /stats printed the full timings
-            assertThat(out.split("\\[12 tokens, [0-9.]+ tok/s; prompt \\d+ tokens in [0-9.]+ s]", -1)).hasSize(3);
+            assertThat(out.split("\\[12 tokens, [0-9.]+ tok/s; prompt \\d+ tokens in [0-9.]+ s(, \\d+ cached)?]", -1)).hasSize(3);
             assertThat(out).contains("generation     12 tokens in").contains("stopped by     max tokens");
             assertThat(out).contains("unknown command /bogus");
             // the assistant turns hold the generated text, which was streamed to out
@@ -57,11 +57,34 @@ class ChatCommandTest {
             assertThat(ms).extracting(ChatMessage::role).containsExactly("system", "user", "assistant", "user", "assistant");
             assertThat(ms.get(2).content()).isNotBlank();
             assertThat(out).contains(ms.get(2).content()).contains(ms.get(4).content());
-            assertThat(s.last().promptIds().length).isGreaterThan(s.last().generatedIds().length + 20); // turn 2 re-prefilled turn 1
+            assertThat(s.last().promptIds().length).isGreaterThan(s.last().generatedIds().length + 20); // turn 2's prompt holds turn 1
+            // turn 2 prefilled only what follows the cached prefix (system, turn 1's prompt, most of its answer)
+            int cached = s.last().stats().cachedTokens();
+            assertThat(cached).isGreaterThan(20);
+            assertThat(s.last().stats().promptTokens()).isEqualTo(s.last().promptIds().length - cached);
+            assertThat(out).contains(", " + cached + " cached]");
 
             s.reset();
             assertThat(s.messages()).extracting(ChatMessage::role).containsExactly("system");
             assertThat(s.last()).isNull();
+        }
+    }
+
+    @Test
+    void aTurnAfterTheCachedPrefixAnswersAsAFullPrefillDoes() {
+        Path stories = SharedModels.require("stories260K.gguf");
+        Backends.ChatText t = Backends.chatText(stories, "chatml");
+        try (LanguageModel lm = load(stories)) {
+            ChatSession s = new ChatSession(lm, t.tokenizer(), t.template(), null, SamplerParams.greedy(), 24, 64);
+            s.ask("Once upon a time", false, piece -> {});
+            s.ask("Then what?", false, piece -> {});
+            var turn2 = s.last();
+            assertThat(turn2.stats().cachedTokens()).isGreaterThan(0);
+            var fresh = new dev.jmoe.model.generate.Generator(lm).generate(turn2.promptIds(),
+                    new dev.jmoe.model.generate.GenerationConfig(24, 64, t.tokenizer().eosIds(), List.of(), null),
+                    SamplerParams.greedy().build(lm.vocabSize()), null);
+            assertThat(fresh.stats().cachedTokens()).isZero();
+            assertThat(turn2.generatedIds()).containsExactly(fresh.generatedIds());
         }
     }
 

@@ -5,6 +5,7 @@ package dev.jmoe.model.generate;
  *
  * @param loadSeconds       model load time, when the caller measured it ({@link #withLoadSeconds}); else null
  * @param promptTokens      tokens prefilled
+ * @param cachedTokens      the prompt's first tokens taken from the cache instead ({@code Generator}'s prefix reuse)
  * @param promptSeconds     wall time of the prefill forward calls
  * @param ttftSeconds       from the start of {@code generate} to the first generated token (prefill + sampling); null
  *                          when none was generated
@@ -13,7 +14,7 @@ package dev.jmoe.model.generate;
  * @param kvCacheBytes      KV cache allocated by the model
  * @param peakRssBytes      the process's peak resident set (Linux VmHWM), or null where unknown
  */
-public record GenerationStats(Double loadSeconds, int promptTokens, double promptSeconds, Double ttftSeconds,
+public record GenerationStats(Double loadSeconds, int promptTokens, int cachedTokens, double promptSeconds, Double ttftSeconds,
                               int generatedTokens, double generationSeconds, long kvCacheBytes, Long peakRssBytes) {
 
     /** Prefill speed, or null when nothing was prefilled. */
@@ -27,7 +28,7 @@ public record GenerationStats(Double loadSeconds, int promptTokens, double promp
     }
 
     public GenerationStats withLoadSeconds(double seconds) {
-        return new GenerationStats(seconds, promptTokens, promptSeconds, ttftSeconds, generatedTokens,
+        return new GenerationStats(seconds, promptTokens, cachedTokens, promptSeconds, ttftSeconds, generatedTokens,
                 generationSeconds, kvCacheBytes, peakRssBytes);
     }
 }

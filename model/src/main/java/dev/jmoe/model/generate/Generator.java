@@ -7,17 +7,33 @@ import java.util.Arrays;
  * Generates tokens with a {@link LanguageModel}: the prompt in one prefill (split into micro-batches), then one
  * forward per generated token, a {@link Sampler} choosing each, streaming each to a {@link TokenListener}.
  *
- * <p>Each call starts a fresh sequence (the cache is truncated to 0). Like {@code llama-cli}, the prompt tokens are
- * accepted into the sampler so repetition penalties see them. Not thread-safe: one generation at a time.
+ * <p>Each call starts a fresh sequence (the cache is truncated to 0), or, made with {@code reusePrefix}, keeps the
+ * cached positions of the longest prefix the new prompt shares with the tokens the last call left in the cache and
+ * prefills only the rest (a chat's next turn: the conversation so far is cached). Like {@code llama-cli}, the prompt
+ * tokens are accepted into the sampler so repetition penalties see them. Not thread-safe: one generation at a time.
  */
 public final class Generator {
 
     private final LanguageModel model;
     private final float[] logits;
+    private final boolean reusePrefix;
+    /** With reusePrefix: the tokens at cache positions 0..held−1, as this generator forwarded them. */
+    private int[] cached = new int[0];
+    private int held;
 
     public Generator(LanguageModel model) {
+        this(model, false);
+    }
+
+    /**
+     * @param reusePrefix keep the cache between calls and reuse the prompt's longest prefix already in it; the cache
+     *                    must not be changed by others between calls (a change of its length is noticed and costs the
+     *                    reuse, a refill to the same length is not)
+     */
+    public Generator(LanguageModel model, boolean reusePrefix) {
         this.model = model;
         this.logits = new float[model.vocabSize()];
+        this.reusePrefix = reusePrefix;
     }
 
     public LanguageModel model() {
@@ -46,14 +62,17 @@ public final class Generator {
         TextStream text = config.detokenizer() == null ? null : new TextStream(config.detokenizer(), config.stopStrings());
 
         long start = System.nanoTime();
-        model.truncate(0);
+        int reused = reusable(prompt);
+        model.truncate(reused);
+        held = reused;
         sampler.reset();
         for (int t : prompt) sampler.accept(t);
 
-        for (int from = 0; from < prompt.length; from += config.microBatch()) {
+        for (int from = reused; from < prompt.length; from += config.microBatch()) {
             int n = Math.min(config.microBatch(), prompt.length - from);
             boolean lastChunk = from + n == prompt.length;
             model.forward(prompt, from, n, lastChunk ? logits : null, null);
+            remember(prompt, from, n);
         }
         long prefillEnd = System.nanoTime();
 
@@ -92,13 +111,34 @@ public final class Generator {
             }
             one[0] = id;
             model.forward(one, 0, 1, logits, null);
+            remember(one, 0, 1);
         }
 
-        GenerationStats stats = new GenerationStats(null, prompt.length, seconds(prefillEnd - start),
+        GenerationStats stats = new GenerationStats(null, prompt.length - reused, reused, seconds(prefillEnd - start),
                 generated > 0 ? seconds(firstAt - start) : null, generated, seconds(lastAt - firstAt),
                 model.kvCacheBytes(), PeakRss.bytes());
         return new Generation(prompt.clone(), Arrays.copyOf(out, generated), text == null ? null : text.text(),
                 reason, stats);
+    }
+
+    /**
+     * How many of the prompt's first tokens are cached already: the longest common prefix with what the last call left,
+     * less one where it covers the whole prompt (the last prompt token is forwarded again for its logits); 0 without
+     * reusePrefix or when the cache no longer holds what this generator put there.
+     */
+    private int reusable(int[] prompt) {
+        if (!reusePrefix || model.position() != held) return 0;
+        int n = Math.min(held, prompt.length - 1), i = 0;
+        while (i < n && cached[i] == prompt[i]) i++;
+        return i;
+    }
+
+    /** Notes that {@code tokens[from, from + n)} now sit at cache positions {@code held..}. */
+    private void remember(int[] tokens, int from, int n) {
+        if (!reusePrefix) return;
+        if (held + n > cached.length) cached = Arrays.copyOf(cached, Math.max(2 * cached.length, held + n));
+        System.arraycopy(tokens, from, cached, held, n);
+        held += n;
     }
 
     private static double seconds(long nanos) {

@@ -261,4 +261,68 @@ class GeneratorTest {
         assertThat(Bench.stdev(new double[]{1, 2, 3, 4})).isCloseTo(Math.sqrt(5.0 / 3), org.assertj.core.api.Assertions.within(1e-12));
         assertThat(Bench.stdev(new double[]{7})).isZero();
     }
+
+    static int[] concat(int[]... parts) {
+        int n = 0;
+        for (int[] p : parts) n += p.length;
+        int[] out = new int[n];
+        int at = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    @Test
+    void aReusingGeneratorPrefillsOnlyWhatFollowsTheCachedPrefix() {
+        FakeModel m = new FakeModel(V, 64);
+        Generator gen = new Generator(m, true);
+        int[] first = {1, 5, 7};
+        Generation a = gen.generate(first, GenerationConfig.of(4), greedy(), null);
+        assertThat(a.stats().cachedTokens()).isZero();
+        assertThat(m.truncations).containsExactly(0);
+
+        // the next turn: the first prompt, the answer, new tokens. Cached: the prompt and the 3 answer tokens fed back
+        // (the 4th was sampled last and never fed), so the prefill starts at 6 with the 4th answer token
+        int[] second = concat(first, a.generatedIds(), new int[]{9, 2});
+        m.calls.clear();
+        m.truncations.clear();
+        Generation b = gen.generate(second, GenerationConfig.of(4), greedy(), null);
+        assertThat(m.truncations).containsExactly(6);
+        assertThat(m.calls.get(0)).isEqualTo(new FakeModel.Call(6, second.length - 6, true));
+        assertThat(b.stats().cachedTokens()).isEqualTo(6);
+        assertThat(b.stats().promptTokens()).isEqualTo(second.length - 6);
+        assertThat(b.generatedIds()).containsExactly(expectedGreedy(second, 4)); // as from an empty cache
+
+        // the same prompt again: all but its last token reused, the last forwarded again for its logits
+        m.calls.clear();
+        m.truncations.clear();
+        Generation c = gen.generate(second, GenerationConfig.of(2), greedy(), null);
+        assertThat(m.truncations).containsExactly(second.length - 1);
+        assertThat(m.calls.get(0)).isEqualTo(new FakeModel.Call(second.length - 1, 1, true));
+        assertThat(c.generatedIds()).containsExactly(expectedGreedy(second, 2));
+
+        // a prompt that differs at position 2 keeps positions 0 and 1 only
+        m.truncations.clear();
+        int[] other = {1, 5, 3, 3};
+        Generation d = gen.generate(other, GenerationConfig.of(3), greedy(), null);
+        assertThat(m.truncations).containsExactly(2);
+        assertThat(d.stats().cachedTokens()).isEqualTo(2);
+        assertThat(d.generatedIds()).containsExactly(expectedGreedy(other, 3));
+
+        // the cache changed by someone else: nothing is reused
+        m.truncate(1);
+        m.truncations.clear();
+        Generation e = gen.generate(other, GenerationConfig.of(1), greedy(), null);
+        assertThat(m.truncations).containsExactly(0);
+        assertThat(e.stats().cachedTokens()).isZero();
+
+        // a plain generator starts from an empty cache every time
+        FakeModel m2 = new FakeModel(V, 64);
+        Generator plain = new Generator(m2);
+        plain.generate(first, GenerationConfig.of(2), greedy(), null);
+        plain.generate(first, GenerationConfig.of(2), greedy(), null);
+        assertThat(m2.truncations).containsExactly(0, 0);
+    }
 }
