@@ -94,15 +94,18 @@ final class Responses {
         u.put("prompt_tokens", f.promptTokens());
         u.put("completion_tokens", f.completionTokens());
         u.put("total_tokens", f.promptTokens() + f.completionTokens());
+        u.putObject("prompt_tokens_details").put("cached_tokens", f.cachedTokens());
         return u;
     }
 
-    /** As llama-server: prompt processing and generation counts, times and speeds. */
+    /** As llama-server: prompt tokens found in the cache, prompt processing and generation counts, times and speeds. */
     ObjectNode timings(Sequence.Finish f) {
         ObjectNode t = json.createObjectNode();
-        t.put("prompt_n", f.promptTokens());
+        int prefilled = f.promptTokens() - f.cachedTokens();
+        t.put("cache_n", f.cachedTokens());
+        t.put("prompt_n", prefilled);
         t.put("prompt_ms", f.promptMs());
-        t.put("prompt_per_second", f.promptMs() > 0 ? f.promptTokens() / (f.promptMs() / 1e3) : 0);
+        t.put("prompt_per_second", f.promptMs() > 0 ? prefilled / (f.promptMs() / 1e3) : 0);
         int gen = Math.max(0, f.completionTokens() - 1); // the first token is timed with the prompt
         t.put("predicted_n", f.completionTokens());
         t.put("predicted_ms", f.generationMs());

@@ -15,6 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * step for all of them. Requests wait in a bounded queue and join between steps when a slot is free; a finished or
  * cancelled sequence frees its slot at once. A sequence's tokens do not depend on its neighbours (the model's forward
  * is batch-invariant), so greedy requests return the same text alone or beside others.
+ *
+ * <p>A slot keeps its cache when its sequence ends: a request goes to the free slot whose cached tokens share the
+ * longest prefix with its prompt, and only the rest is prefilled (a chat client resends the whole conversation each
+ * turn; llama-server's {@code cache_prompt}). The prefix's cache holds what a full prefill would compute (the
+ * forward is batch-invariant), so the answer is the same.
  */
 final class Scheduler implements AutoCloseable {
     private final LanguageModel model;
@@ -27,6 +32,8 @@ final class Scheduler implements AutoCloseable {
     private final float[] logits;           // [slots, vocab] one row per sequence that sampled this step
     private final float[] row;              // [vocab] the row handed to a sampler (it edits in place)
     private final Sequence[] rowOwner;      // [slots]
+    private final int[][] held;             // [slots][positions] the tokens each slot's cache holds, in order
+    private final int[] heldLen;            // [slots]
     private final AtomicLong ids = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread thread;
@@ -48,6 +55,8 @@ final class Scheduler implements AutoCloseable {
         this.logits = new float[slots * vocab];
         this.row = new float[vocab];
         this.rowOwner = new Sequence[slots];
+        this.held = new int[slots][64];
+        this.heldLen = new int[slots];
         metrics.gauges(waiting::size, this::slotsInUse, slots);
         this.thread = Thread.ofPlatform().name("jmoe-engine").daemon().start(this::loop);
     }
@@ -120,32 +129,74 @@ final class Scheduler implements AutoCloseable {
 
     /** Moves waiting requests into free slots; false when nothing is running (after waiting a while for work). */
     private boolean admit() throws InterruptedException {
-        boolean any = false;
         for (int s = 0; s < slot.length; s++) {
             if (slot[s] != null && slot[s].cancelled()) finish(s, null);
-            if (slot[s] == null) {
-                Sequence w = waiting.poll();
-                while (w != null && w.cancelled()) w = waiting.poll();
-                if (w != null) start(s, w);
-            }
-            any |= slot[s] != null;
         }
+        boolean any = false;
+        for (int free = freeSlots(); free > 0; free--) {
+            Sequence w = waiting.poll();
+            while (w != null && w.cancelled()) w = waiting.poll();
+            if (w == null) break;
+            start(bestSlot(w.request.promptIds()), w);
+        }
+        for (Sequence q : slot) any |= q != null;
         if (!any) {
             Sequence w = waiting.poll(100, TimeUnit.MILLISECONDS);
-            if (w != null && !w.cancelled()) start(0, w);
+            if (w != null && !w.cancelled()) start(bestSlot(w.request.promptIds()), w);
             return false;
         }
         return true;
     }
 
+    private int freeSlots() {
+        int n = 0;
+        for (Sequence q : slot) if (q == null) n++;
+        return n;
+    }
+
+    /** The free slot whose cache shares the longest prefix with {@code prompt} (the first such; one must be free). */
+    private int bestSlot(int[] prompt) {
+        int best = -1, bestLen = -1;
+        for (int s = 0; s < slot.length; s++) {
+            if (slot[s] != null) continue;
+            int common = commonPrefix(s, prompt);
+            if (common > bestLen) {
+                best = s;
+                bestLen = common;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * How many of the prompt's first tokens slot s holds already, less one where that is all of them (the last prompt
+     * token is forwarded again for its logits); 0 if the slot's cache is not what this scheduler put there.
+     */
+    private int commonPrefix(int s, int[] prompt) {
+        if (model.position(s) != heldLen[s]) return 0;
+        int n = Math.min(heldLen[s], prompt.length - 1), i = 0;
+        int[] h = held[s];
+        while (i < n && h[i] == prompt[i]) i++;
+        return i;
+    }
+
     private void start(int s, Sequence w) {
-        model.truncate(s, 0);
+        int cached = commonPrefix(s, w.request.promptIds());
+        model.truncate(s, cached);
+        heldLen[s] = cached;
         w.slot = s;
+        w.prefilled = w.cached = cached;
         w.startNs = System.nanoTime();
         for (int t : w.request.promptIds()) w.sampler.accept(t); // penalties see the prompt, as llama.cpp's do
         slot[s] = w;
         inUse.incrementAndGet();
         metrics.queueWait(w.startNs - w.enqueuedNs);
+    }
+
+    /** Notes that slot s's next cache position holds {@code token}. */
+    private void hold(int s, int token) {
+        if (heldLen[s] == held[s].length) held[s] = java.util.Arrays.copyOf(held[s], 2 * held[s].length);
+        held[s][heldLen[s]++] = token;
     }
 
     private void step() {
@@ -156,12 +207,16 @@ final class Scheduler implements AutoCloseable {
             if (q.prefilling()) {
                 int[] p = q.request.promptIds();
                 int n = Math.min(budget, p.length - q.prefilled);
-                for (int i = 0; i < n; i++) batch.add(p[q.prefilled + i], q.slot, q.prefilled + i == p.length - 1);
+                for (int i = 0; i < n; i++) {
+                    batch.add(p[q.prefilled + i], q.slot, q.prefilled + i == p.length - 1);
+                    hold(q.slot, p[q.prefilled + i]);
+                }
                 q.prefilled += n;
                 budget -= n;
                 if (!q.prefilling() && n > 0) rowOwner[rows++] = q;
             } else {
                 batch.add(q.lastToken, q.slot, true);
+                hold(q.slot, q.lastToken);
                 rowOwner[rows++] = q;
             }
         }
@@ -197,16 +252,22 @@ final class Scheduler implements AutoCloseable {
         if (ends) {
             double promptMs = (q.firstTokenNs - q.startNs) / 1e6, genMs = (now - q.firstTokenNs) / 1e6;
             String reason = eog || q.text.stopped() ? "stop" : "length";
-            finish(q.slot, new Sequence.Finish(reason, q.request.promptIds().length, q.generated, promptMs, genMs));
+            finish(q.slot, new Sequence.Finish(reason, q.request.promptIds().length, q.cached, q.generated, promptMs, genMs));
         }
     }
 
-    /** Frees slot s and tells its sequence how it ended (null: it was cancelled, nobody listens). */
+    /**
+     * Frees slot s and tells its sequence how it ended (null: it was cancelled, nobody listens). The slot's cache stays
+     * for a later prompt with the same prefix, unless the sequence failed (a step that threw may have left it part-written).
+     */
     private void finish(int s, Sequence.Event how) {
         Sequence q = slot[s];
         slot[s] = null;
         inUse.decrementAndGet();
-        model.truncate(s, 0);
+        if (how instanceof Sequence.Failure) {
+            model.truncate(s, 0);
+            heldLen[s] = 0;
+        }
         if (how != null) q.emit(how);
         metrics.finished(q, how);
     }

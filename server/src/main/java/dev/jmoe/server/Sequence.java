@@ -18,9 +18,10 @@ final class Sequence {
     record Text(String text) implements Event {}
 
     /**
-     * @param reason "stop" (end of generation or a stop string) or "length" (max_tokens or the context)
+     * @param reason       "stop" (end of generation or a stop string) or "length" (max_tokens or the context)
+     * @param cachedTokens the prompt's first tokens found in the slot's cache (not prefilled)
      */
-    record Finish(String reason, int promptTokens, int completionTokens, double promptMs, double generationMs) implements Event {}
+    record Finish(String reason, int promptTokens, int cachedTokens, int completionTokens, double promptMs, double generationMs) implements Event {}
 
     record Failure(ApiException error) implements Event {}
 
@@ -34,7 +35,8 @@ final class Sequence {
 
     // engine-thread state
     int slot = -1;
-    int prefilled;        // prompt tokens sent to the model
+    int cached;           // prompt tokens found in the slot's cache
+    int prefilled;        // prompt tokens in the cache (found there or sent to the model)
     int generated;        // tokens sampled
     int lastToken;        // the token the next decode step feeds
     long startNs, firstTokenNs;

@@ -17,13 +17,14 @@ import java.util.function.Supplier;
  */
 final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Counter promptTokens, generatedTokens, cancelled;
+    private final Counter promptTokens, cachedTokens, generatedTokens, cancelled;
     private final Timer ttft, queueWait;
     private final DistributionSummary tokensPerSecond;
     private final AtomicInteger batchSequences = new AtomicInteger(), batchTokens = new AtomicInteger(), mostSequences = new AtomicInteger();
 
     ServerMetrics() {
         promptTokens = Counter.builder("jmoe.prompt.tokens").description("prompt tokens prefilled").register(registry);
+        cachedTokens = Counter.builder("jmoe.prompt.cached.tokens").description("prompt tokens found in a slot's cache, not prefilled").register(registry);
         generatedTokens = Counter.builder("jmoe.generated.tokens").description("tokens generated").register(registry);
         cancelled = Counter.builder("jmoe.requests.cancelled").description("sequences cancelled by a client that went away").register(registry);
         ttft = Timer.builder("jmoe.time.to.first.token").description("from arrival to the first generated token")
@@ -61,7 +62,8 @@ final class ServerMetrics {
     }
 
     void finished(Sequence q, Sequence.Event how) {
-        promptTokens.increment(q.prefilled);
+        promptTokens.increment(q.prefilled - q.cached);
+        cachedTokens.increment(q.cached);
         generatedTokens.increment(q.generated);
         if (how == null) cancelled.increment();
         if (how instanceof Sequence.Finish f && f.completionTokens() > 1 && f.generationMs() > 0) {

@@ -134,4 +134,31 @@ class ServerTest {
             for (Future<String> f : noise) f.get();
         }
     }
+
+    /**
+     * A slot keeps its cache after its request: a prompt that extends an earlier one is prefilled only past the shared
+     * prefix (usage.prompt_tokens_details.cached_tokens, timings.cache_n), and answers as it did when prefilled whole.
+     */
+    @Test
+    void aPromptExtendingAnEarlierOneIsPrefilledOnlyPastTheCachedPrefix() throws Exception {
+        String first = "Zebra Quill counted seven blue pebbles by the river";
+        String longer = first + ", then she walked home and told her mother about the pebbles";
+        JsonNode whole = TestServer.JSON.readTree(s.post("/v1/completions", completion(longer, 10, false)).body());
+        int promptTokens = whole.path("usage").path("prompt_tokens").asInt();
+        assertThat(whole.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).as("nothing shares it yet").isLessThan(3);
+
+        JsonNode a = TestServer.JSON.readTree(s.post("/v1/completions", completion(first, 10, false)).body());
+        int firstTokens = a.path("usage").path("prompt_tokens").asInt();
+        // the slot that held `longer` serves `first`: all but its last token cached
+        assertThat(a.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).isEqualTo(firstTokens - 1);
+
+        JsonNode b = TestServer.JSON.readTree(s.post("/v1/completions", completion(longer, 10, false)).body());
+        int cached = b.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt();
+        assertThat(cached).isGreaterThanOrEqualTo(firstTokens - 1).isLessThan(promptTokens);
+        assertThat(b.path("usage").path("prompt_tokens").asInt()).isEqualTo(promptTokens);
+        assertThat(b.path("timings").path("cache_n").asInt()).isEqualTo(cached);
+        assertThat(b.path("timings").path("prompt_n").asInt()).isEqualTo(promptTokens - cached);
+        assertThat(b.path("choices").path(0).path("text").asText()).isEqualTo(whole.path("choices").path(0).path("text").asText());
+        assertThat(s.get("/metrics").body()).contains("jmoe_prompt_cached_tokens_total");
+    }
 }
