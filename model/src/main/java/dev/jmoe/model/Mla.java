@@ -22,7 +22,7 @@ final class Mla {
     private final short[][] cache16; // the same in F16 (half bits) with an F16 cache, else null
     private final Q8Rows cache8;     // the same in Q8_0 blocks with a Q8_0 cache, else null
     private final Activations[] qq;  // per worker: [q_abs | q_pe] quantized to Q8_0 (Q8_0 cache)
-    private final Activations[][] qqHeads; // per worker, per head of its range: the same, for the blocked decode
+    private final Activations[] qqHeads;   // per worker: its heads' [q_abs | q_pe] as Q8_0 blocks, one "token" a head (blocked decode)
     private final float[][] vr;      // per worker: [BLOCK, kv_lora + rope] a block's cache rows as floats (Q8_0, F16 caches)
     private final int stride;
     private final HeadWorkers hw;
@@ -77,8 +77,8 @@ final class Mla {
         hw.reserve(HeadWorkers.Q_ABS_HEADS, heads * tokens * kvLora);
         hw.reserve(HeadWorkers.O_LAT_HEADS, heads * tokens * kvLora);
         hw.reserve(HeadWorkers.Q_HEADS, Math.max(heads, 4) * stride);
-        qqHeads = new Activations[hw.workers][cache8 != null ? heads : 0];
-        for (Activations[] a : qqHeads) java.util.Arrays.setAll(a, i -> new Activations());
+        qqHeads = new Activations[cache8 != null ? hw.workers : 0];
+        java.util.Arrays.setAll(qqHeads, i -> new Activations());
     }
 
     long cacheBytes() {
@@ -176,6 +176,7 @@ final class Mla {
         for (int t = 0; t < n; t++) {
             int len = pos[t] + 1, s = slot[t];
             for (int k = 0; k < m; k++) queryForCache(w, k, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr);
+            if (cache8 != null) qqHeads[w].prepare(GgmlType.Q8_0, qr, 0, stride, m); // head k's blocks at k·stride
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK), k = 0;
                 if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
@@ -190,7 +191,7 @@ final class Mla {
                 if (cache8 != null) for (int p = p0; p < p1; p++) cache8.dequantize(s, p, 0, vr[w], (p - p0) * kvLora, kvLora);
                 if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
                 int k = 0;
-                if (cache8 == null) for (; k + 4 <= m; k += 4) sumHeads4(w, s, p0, p1, sc, k, ol, k * nk + t * kvLora, nk);
+                for (; k + 4 <= m; k += 4) sumHeads4(w, s, p0, p1, sc, k, ol, k * nk + t * kvLora, nk);
                 for (; k < m; k++) sumBlock(w, s, p0, p1, sc[k], ol, k * nk + t * kvLora);
             }
         }
@@ -246,22 +247,22 @@ final class Mla {
 
     /**
      * Heads k..k+3's sums over positions {@code [p0, p1)} ({@link VecOps#axpy4x4}, then row by row: the same bits), from
-     * the F32 rows or the F16 rows as floats (the staged slot or {@code vr[w]}; the probabilities already rounded to
-     * F16 in place, as {@link #head} rounds each).
+     * the F32 rows, the F16 rows as floats (the staged slot or {@code vr[w]}; the probabilities already rounded to F16,
+     * as {@link #head} rounds each) or the Q8_0 rows dequantized into {@code vr[w]} (kv_lora wide).
      */
     private void sumHeads4(int w, int s, int p0, int p1, float[][] sc, int k, float[] ol, int o0, int oStride) {
-        boolean f16 = cache == null;
-        float[] rows = !f16 ? cache[s] : s == stagedSlot ? hw.staged : vr[w];
-        int base = f16 && s != stagedSlot ? p0 : 0, p = p0;
+        boolean f16 = cache16 != null, q8 = cache8 != null;
+        float[] rows = cache != null ? cache[s] : q8 || s != stagedSlot ? vr[w] : hw.staged;
+        int base = q8 || (f16 && s != stagedSlot) ? p0 : 0, rs = q8 ? kvLora : stride, p = p0; // Q8_0: rows dequantized kv_lora wide
         for (; p + 4 <= p1; p += 4) {
-            int r = (p - base) * stride;
-            VecOps.axpy4x4(sc[k], sc[k + 1], sc[k + 2], sc[k + 3], p, rows, r, r + stride, r + 2 * stride, r + 3 * stride,
+            int r = (p - base) * rs;
+            VecOps.axpy4x4(sc[k], sc[k + 1], sc[k + 2], sc[k + 3], p, rows, r, r + rs, r + 2 * rs, r + 3 * rs,
                     ol, o0, o0 + oStride, o0 + 2 * oStride, o0 + 3 * oStride, kvLora, f16);
         }
         for (; p < p1; p++) {
             for (int i = 0; i < 4; i++) {
-                if (f16) VecOps.axpyStaged(sc[k + i][p], rows, (p - base) * stride, ol, o0 + i * oStride, kvLora);
-                else VecOps.axpy(sc[k + i][p], rows, p * stride, ol, o0 + i * oStride, kvLora);
+                if (f16) VecOps.axpyStaged(sc[k + i][p], rows, (p - base) * rs, ol, o0 + i * oStride, kvLora);
+                else VecOps.axpy(sc[k + i][p], rows, (p - base) * rs, ol, o0 + i * oStride, kvLora);
             }
         }
     }
@@ -305,15 +306,14 @@ final class Mla {
         if (cache16 != null) for (int p = 0; p < len; p++) sc[p] = VecOps.roundHalf(sc[p]);
     }
 
-    /** Head k's query as the cache's dots take it: F16 rounded to F16 into {@code qr[k·stride..]}; Q8_0 quantized. */
+    /** Head k's query as the cache's dots take it into {@code qr[k·stride..]}: F16 rounded to F16; Q8_0 as it is (quantized by {@link #heads}). */
     private void queryForCache(int w, int k, float[] qa, int qa0, int qpe, float[] qr) {
         if (cache16 != null) {
             for (int i = 0; i < kvLora; i++) qr[k * stride + i] = VecOps.roundHalf(qa[qa0 + i]);
             for (int i = 0; i < rope; i++) qr[k * stride + kvLora + i] = VecOps.roundHalf(q[qpe + i]);
-        } else if (cache8 != null) {
+        } else if (cache8 != null) { // quantized for all the heads at once by the caller (heads)
             System.arraycopy(qa, qa0, qr, k * stride, kvLora);
             System.arraycopy(q, qpe, qr, k * stride + kvLora, rope);
-            qqHeads[w][k].prepare(GgmlType.Q8_0, qr, k * stride, stride, 1);
         }
     }
 
@@ -334,7 +334,7 @@ final class Mla {
             }
             for (; p < p1; p++) sk[p] = HeadWorkers.dot(qa, qa0, c, p * stride, kvLora) + HeadWorkers.dot(q, qpe, c, p * stride + kvLora, rope);
         } else if (cache8 != null) {
-            for (; p < p1; p++) sk[p] = cache8.dot(s, p, 0, qqHeads[w][k], 0, stride);
+            for (; p < p1; p++) sk[p] = cache8.dot(s, p, 0, qqHeads[w], k * stride, stride);
         } else { // F16: the slot's staged rows, or this block's rows converted into vr[w] (dotStaged: dot16's bits)
             float[] rows = s == stagedSlot ? hw.staged : vr[w];
             int base = s == stagedSlot ? 0 : p0;

@@ -119,7 +119,8 @@ class Q8CacheTest {
 
     @Test
     void mlaOverAQ8CacheMatchesTheScalarReference() {
-        int nHead = 3, nope = 32, rope = 32, kvLora = 64, vHead = 32, ctx = 24, stride = kvLora + rope, qDim = nHead * (nope + rope);
+        // 9 heads on 2 threads: 4 and 5 a worker, so the blocked decode takes heads four at a time and one alone
+        int nHead = 9, nope = 32, rope = 32, kvLora = 64, vHead = 32, ctx = 24, stride = kvLora + rope, qDim = nHead * (nope + rope);
         SplittableRandom r = new SplittableRandom(5);
         Matrix[] kB = new Matrix[nHead], vB = new Matrix[nHead];
         for (int h = 0; h < nHead; h++) {
