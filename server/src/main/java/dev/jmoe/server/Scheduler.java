@@ -34,6 +34,8 @@ final class Scheduler implements AutoCloseable {
     private final Sequence[] rowOwner;      // [slots]
     private final int[][] held;             // [slots][positions] the tokens each slot's cache holds, in order
     private final int[] heldLen;            // [slots]
+    private final long[] freedAt;           // [slots] when each slot's last sequence ended (a count of endings)
+    private long endings;
     private final AtomicLong ids = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread thread;
@@ -57,6 +59,7 @@ final class Scheduler implements AutoCloseable {
         this.rowOwner = new Sequence[slots];
         this.held = new int[slots][64];
         this.heldLen = new int[slots];
+        this.freedAt = new long[slots];
         metrics.gauges(waiting::size, this::slotsInUse, slots);
         this.thread = Thread.ofPlatform().name("jmoe-engine").daemon().start(this::loop);
     }
@@ -154,9 +157,13 @@ final class Scheduler implements AutoCloseable {
         return n;
     }
 
-    /** The free slot whose cache shares the longest prefix with {@code prompt} (the first such; one must be free). */
+    /**
+     * The free slot whose cache shares the longest prefix with {@code prompt}, if that prefix is more than half the
+     * prompt (llama-server's slot similarity rule); else the free slot freed longest ago, so that a prompt that shares
+     * little (a BOS token, a system prompt) does not evict the cache of a recent conversation. One slot must be free.
+     */
     private int bestSlot(int[] prompt) {
-        int best = -1, bestLen = -1;
+        int best = -1, bestLen = -1, oldest = -1;
         for (int s = 0; s < slot.length; s++) {
             if (slot[s] != null) continue;
             int common = commonPrefix(s, prompt);
@@ -164,8 +171,9 @@ final class Scheduler implements AutoCloseable {
                 best = s;
                 bestLen = common;
             }
+            if (oldest < 0 || freedAt[s] < freedAt[oldest]) oldest = s;
         }
-        return best;
+        return 2 * bestLen > prompt.length ? best : oldest;
     }
 
     /**
@@ -264,6 +272,7 @@ final class Scheduler implements AutoCloseable {
         Sequence q = slot[s];
         slot[s] = null;
         inUse.decrementAndGet();
+        freedAt[s] = ++endings;
         if (how instanceof Sequence.Failure) {
             model.truncate(s, 0);
             heldLen[s] = 0;

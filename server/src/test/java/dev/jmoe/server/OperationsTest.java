@@ -104,6 +104,28 @@ class OperationsTest {
         }
     }
 
+    /**
+     * Two slots: a prompt that shares little with a cached conversation (its BOS) takes the slot freed longest ago, so
+     * the conversation's cache survives for its next turn; one that shares most of itself takes the conversation's slot.
+     */
+    @Test
+    void promptsThatShareLittleDoNotEvictACachedConversation() throws Exception {
+        try (TestServer s = new TestServer(TestServer.model(dir), ServerOptions.defaults("dsv3-tiny").withParallel(2))) {
+            String talk = "{\"prompt\":\"A long talk about rivers, stones and the seven blue pebbles of Quill\",\"max_tokens\":4,\"temperature\":0}";
+            String other = "{\"prompt\":\"Something else entirely\",\"max_tokens\":4,\"temperature\":0}";
+            assertThat(cached(s.post("/v1/completions", talk))).isLessThan(2);
+            assertThat(cached(s.post("/v1/completions", other))).isLessThan(2); // the other slot
+            assertThat(cached(s.post("/v1/completions", other))).isPositive();  // its own slot again
+            HttpResponse<String> again = s.post("/v1/completions", talk);
+            assertThat(cached(again)).isEqualTo(TestServer.JSON.readTree(again.body()).path("usage").path("prompt_tokens").asInt() - 1);
+        }
+    }
+
+    private static int cached(HttpResponse<String> r) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return TestServer.JSON.readTree(r.body()).path("usage").path("prompt_tokens_details").path("cached_tokens").asInt();
+    }
+
     @Test
     void metricsCountRequestsTokensAndLatencies() throws Exception {
         try (TestServer s = new TestServer(TestServer.model(dir), ServerOptions.defaults("dsv3-tiny").withParallel(2))) {
