@@ -5,9 +5,10 @@ import dev.jmoe.tensor.Activations;
 import dev.jmoe.tensor.Parallel;
 
 /**
- * Grouped-query attention over a per-layer F32 KV cache (llama.cpp's {@code build_attn} without flash attention):
+ * Grouped-query attention over a per-layer KV cache (F32, F16 or Q8_0; llama.cpp's {@code build_attn} without flash attention):
  * query head h reads KV head {@code h / (n_head / n_head_kv)}; scores scaled by {@code kq_scale}, causal softmax,
- * weighted sum of V.
+ * weighted sum of V. Where the group size is a multiple of four (F32 and F16 caches), a worker's heads go in fours over
+ * each block of cached rows together ({@link #fours}); otherwise, and over a Q8_0 cache, one head at a time.
  */
 final class GqaAttention {
     final int nHead, nKv, headDim;
@@ -17,6 +18,8 @@ final class GqaAttention {
     private final Activations[] qq;   // per worker: one query head quantized to Q8_0 (Q8_0 cache)
     private final float[][] vr;       // per worker: [head_dim] one dequantized value head (Q8_0 cache)
     private final float[][] qh;     // per worker: one query head rounded to F16
+    private final float[][] qr;     // per worker: [its heads, head_dim] the query heads rounded to F16 (fours, F16 cache)
+    private final float[][] rows;   // per worker: [BLOCK, head_dim] a block of one KV head's F16 rows as floats (fours)
     private final HeadWorkers hw;
     private final Parallel.Range task = this::work;
 
@@ -50,8 +53,15 @@ final class GqaAttention {
         this.vr = new float[hw.workers][headDim];
         this.qh = new float[hw.workers][headDim];
         this.hw = hw;
-        if (k != null && (nHead / nKv) % 4 == 0) hw.reserveHeadScores(4); // heads4's four score rows
+        boolean fours = (nHead / nKv) % 4 == 0 && !q8;
+        int heads = HeadWorkers.maxHeads(hw.workers, nHead);
+        if (fours) hw.reserveHeadScores(heads); // a score row for each of a worker's heads (fours)
+        this.qr = new float[fours && f16 ? hw.workers : 0][heads * headDim];
+        this.rows = new float[fours && f16 ? hw.workers : 0][BLOCK * headDim];
     }
+
+    /** Positions {@link #fours} takes at a time: 8 rows (of its KV heads' slices: 4 KB a KV head at head size 128 in F32). */
+    private static final int BLOCK = 8;
 
     long cacheBytes() {
         if (k8 != null) return k8.bytes() + v8.bytes();
@@ -99,51 +109,103 @@ final class GqaAttention {
     }
 
     private void work(int from, int to) {
-        boolean groups = k != null && (nHead / nKv) % 4 == 0;
+        boolean groups = k8 == null && (nHead / nKv) % 4 == 0;
         for (int w = from; w < to; w++) {
-            int h1 = HeadWorkers.first(w + 1, hw.workers, nHead);
-            for (int h = HeadWorkers.first(w, hw.workers, nHead); h < h1; h++) {
-                if (groups && h % 4 == 0 && h + 4 <= h1) {
-                    heads4(w, h);
-                    h += 3;
-                } else {
-                    head(w, h);
-                }
-            }
+            int h0 = HeadWorkers.first(w, hw.workers, nHead), h1 = HeadWorkers.first(w + 1, hw.workers, nHead);
+            int u0 = groups ? (h0 + 3) / 4 * 4 : h1, u1 = groups ? Math.max(u0, h1 / 4 * 4) : h1; // whole fours in [h0, h1)
+            for (int h = h0; h < Math.min(u0, h1); h++) head(w, h);
+            if (u1 > u0) fours(w, u0, u1);
+            for (int h = Math.max(u0, u1); h < h1; h++) head(w, h);
         }
     }
 
     /**
-     * F32 cache, query heads h..h+3 (one KV head: the group size is a multiple of 4): each K and V row is read once for
-     * the four, in 4 heads × 4 rows tiles ({@link VecOps#dot4x4}, {@link VecOps#axpy4x4}); per head and token the same
-     * dots, softmax and sums as {@link #head} (the same bits).
+     * Query heads {@code [u0, u1)}, whole fours, each four on one KV head (the group size is a multiple of 4), over an
+     * F32 or F16 cache. Each block of {@link #BLOCK} positions is scored by all the fours while its rows are in cache —
+     * the fours' KV slices of a row lie side by side, so a block is read as a few contiguous runs instead of one head's
+     * slice a row at a time — four heads × four rows at a time ({@link VecOps#dot4x4}; an F16 block converted to floats
+     * once per four, {@link VecOps#stage}, and scored four heads × two rows, {@link VecOps#dotStaged4x2}), then, after
+     * each head's softmax, summed the same way ({@link VecOps#axpy4x4}). Per head and token the same dots, softmax and
+     * sums as {@link #head}, in its order: the same bits.
      */
-    private void heads4(int w, int h) {
+    private void fours(int w, int u0, int u1) {
         float[][] sc = hw.headScores(w);
         float[] t16 = hw.four(w);
-        int kvDim = nKv * headDim, kv0 = (h / (nHead / nKv)) * headDim, qDim = nHead * headDim;
+        boolean f16 = k == null;
+        int kvDim = nKv * headDim, qDim = nHead * headDim, m = u1 - u0, group = nHead / nKv;
         for (int t = 0; t < n; t++) {
-            int len = pos[t] + 1, s = slot[t], q0 = t * qDim + h * headDim, p = 0;
-            java.util.Arrays.fill(out, q0, q0 + 4 * headDim, 0f);
-            float[] k = this.k[s], v = this.v[s];
-            for (; p + 4 <= len; p += 4) {
-                int r = p * kvDim + kv0;
-                VecOps.dot4x4(q, q0, q0 + headDim, q0 + 2 * headDim, q0 + 3 * headDim, k, r, r + kvDim, r + 2 * kvDim, r + 3 * kvDim, headDim, t16, 0);
-                for (int i = 0; i < 4; i++) {
-                    for (int j = 0; j < 4; j++) sc[i][p + j] = t16[4 * i + j];
+            int len = pos[t] + 1, s = slot[t], q0 = t * qDim + u0 * headDim;
+            java.util.Arrays.fill(out, q0, q0 + m * headDim, 0f);
+            float[] qs = q; // F16: the queries rounded to F16, at qs[k·head_dim] for head u0 + k
+            int qo = q0;
+            if (f16) {
+                qs = qr[w];
+                qo = 0;
+                for (int i = 0; i < m * headDim; i++) qs[i] = VecOps.roundHalf(q[q0 + i]);
+            }
+            for (int p0 = 0; p0 < len; p0 += BLOCK) {
+                int p1 = Math.min(len, p0 + BLOCK);
+                for (int k4 = 0; k4 < m; k4 += 4) {
+                    int kv0 = (u0 + k4) / group * headDim, a = qo + k4 * headDim, p = p0;
+                    if (!f16) {
+                        float[] kc = k[s];
+                        for (; p + 4 <= p1; p += 4) {
+                            int r = p * kvDim + kv0;
+                            VecOps.dot4x4(qs, a, a + headDim, a + 2 * headDim, a + 3 * headDim, kc, r, r + kvDim, r + 2 * kvDim, r + 3 * kvDim, headDim, t16, 0);
+                            for (int i = 0; i < 4; i++) {
+                                for (int j = 0; j < 4; j++) sc[k4 + i][p + j] = t16[4 * i + j];
+                            }
+                        }
+                        for (; p < p1; p++) {
+                            for (int i = 0; i < 4; i++) sc[k4 + i][p] = HeadWorkers.dot(qs, a + i * headDim, kc, p * kvDim + kv0, headDim);
+                        }
+                        continue;
+                    }
+                    float[] kr = rows[w];
+                    for (int r = p0; r < p1; r++) VecOps.stage(k16[s], r * kvDim + kv0, kr, (r - p0) * headDim, headDim);
+                    for (; p + 2 <= p1; p += 2) {
+                        int r = (p - p0) * headDim;
+                        VecOps.dotStaged4x2(qs, a, a + headDim, a + 2 * headDim, a + 3 * headDim, kr, r, r + headDim, headDim, t16, 0);
+                        for (int i = 0; i < 4; i++) {
+                            sc[k4 + i][p] = t16[2 * i];
+                            sc[k4 + i][p + 1] = t16[2 * i + 1];
+                        }
+                    }
+                    for (; p < p1; p++) {
+                        for (int i = 0; i < 4; i++) sc[k4 + i][p] = VecOps.dotStaged(qs, a + i * headDim, kr, (p - p0) * headDim, headDim);
+                    }
                 }
             }
-            for (; p < len; p++) {
-                for (int i = 0; i < 4; i++) sc[i][p] = HeadWorkers.dot(q, q0 + i * headDim, k, p * kvDim + kv0, headDim);
+            for (int i = 0; i < m; i++) {
+                HeadWorkers.softmax(sc[i], len, kqScale);
+                if (f16) for (int p = 0; p < len; p++) sc[i][p] = VecOps.roundHalf(sc[i][p]); // as head() rounds each for axpy16
             }
-            for (int i = 0; i < 4; i++) HeadWorkers.softmax(sc[i], len, kqScale);
-            for (p = 0; p + 4 <= len; p += 4) {
-                int r = p * kvDim + kv0;
-                VecOps.axpy4x4(sc[0], sc[1], sc[2], sc[3], p, v, r, r + kvDim, r + 2 * kvDim, r + 3 * kvDim,
-                        out, q0, q0 + headDim, q0 + 2 * headDim, q0 + 3 * headDim, headDim, false);
-            }
-            for (; p < len; p++) {
-                for (int i = 0; i < 4; i++) VecOps.axpy(sc[i][p], v, p * kvDim + kv0, out, q0 + i * headDim, headDim);
+            for (int p0 = 0; p0 < len; p0 += BLOCK) {
+                int p1 = Math.min(len, p0 + BLOCK);
+                for (int k4 = 0; k4 < m; k4 += 4) {
+                    int kv0 = (u0 + k4) / group * headDim, o = q0 + k4 * headDim, p = p0, base = 0, rs = kvDim;
+                    float[] vs;
+                    if (f16) {
+                        vs = rows[w];
+                        for (int r = p0; r < p1; r++) VecOps.stage(v16[s], r * kvDim + kv0, vs, (r - p0) * headDim, headDim);
+                        base = p0 * headDim;
+                        rs = headDim;
+                    } else {
+                        vs = v[s];
+                        base = -kv0;
+                    }
+                    for (; p + 4 <= p1; p += 4) {
+                        int r = p * rs - base;
+                        VecOps.axpy4x4(sc[k4], sc[k4 + 1], sc[k4 + 2], sc[k4 + 3], p, vs, r, r + rs, r + 2 * rs, r + 3 * rs,
+                                out, o, o + headDim, o + 2 * headDim, o + 3 * headDim, headDim, f16);
+                    }
+                    for (; p < p1; p++) {
+                        for (int i = 0; i < 4; i++) {
+                            if (f16) VecOps.axpyStaged(sc[k4 + i][p], vs, p * rs - base, out, o + i * headDim, headDim);
+                            else VecOps.axpy(sc[k4 + i][p], vs, p * rs - base, out, o + i * headDim, headDim);
+                        }
+                    }
+                }
             }
         }
     }

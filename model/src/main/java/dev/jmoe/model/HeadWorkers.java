@@ -29,7 +29,7 @@ final class HeadWorkers {
     float[] staged = new float[0];
     /**
      * [worker][row][ctx]: score rows of several heads or tokens at once: MLA's blocked decode (each head of the worker's
-     * range), a head's four tokens ({@code Mla.tokens4}), GQA's four heads of a KV head ({@code GqaAttention.heads4}).
+     * range), a head's four tokens ({@code Mla.tokens4}), GQA's heads in fours ({@code GqaAttention.fours}).
      */
     private float[][][] headScores;
     private final float[][] four;

@@ -455,7 +455,12 @@ final class VecOps {
      * C2 compiles to {@code vcvtph2ps} vectors.
      */
     static void stage(short[] src, int so, float[] dst, int n) {
-        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src[so + i]);
+        stage(src, so, dst, 0, n);
+    }
+
+    /** {@link #stage} into {@code dst[dOff..dOff+n)}. */
+    static void stage(short[] src, int so, float[] dst, int dOff, int n) {
+        for (int i = 0; i < n; i++) dst[dOff + i] = Float.float16ToFloat(src[so + i]);
     }
 
     /** Rounds to the nearest F16 value (ggml's fp32→fp16 conversion, round to nearest even). */
