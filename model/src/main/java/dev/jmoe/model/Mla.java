@@ -180,7 +180,14 @@ final class Mla {
             for (int p0 = 0; p0 < len; p0 += BLOCK) {
                 int p1 = Math.min(len, p0 + BLOCK), k = 0;
                 if (cache16 != null && s != stagedSlot) VecOps.stage(cache16[s], p0 * stride, vr[w], (p1 - p0) * stride);
-                if (cache8 == null) for (; k + 4 <= m; k += 4) scoreHeads4(w, k, s, p0, p1, qa, k * nk + t * kvLora, nk, t * qDim + (h0 + k) * (nope + rope) + nope, nope + rope, qr, sc);
+                if (cache8 == null) {
+                    for (; k + 4 <= m; k += 4) scoreHeads4(w, k, s, p0, p1, qa, k * nk + t * kvLora, nk, t * qDim + (h0 + k) * (nope + rope) + nope, nope + rope, qr, sc);
+                    if (k < m && m >= 4) { // the 1–3 heads the thread split leaves over: the last four again (their scores rewritten, same bits)
+                        k = m - 4;
+                        scoreHeads4(w, k, s, p0, p1, qa, k * nk + t * kvLora, nk, t * qDim + (h0 + k) * (nope + rope) + nope, nope + rope, qr, sc);
+                        k = m;
+                    }
+                }
                 for (; k < m; k++) scoreBlock(w, k, s, p0, p1, qa, k * nk + t * kvLora, t * qDim + (h0 + k) * (nope + rope) + nope, qr, sc[k]);
             }
             for (int k = 0; k < m; k++) {
