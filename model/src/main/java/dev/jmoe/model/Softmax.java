@@ -12,12 +12,14 @@ import jdk.incubator.vector.VectorSpecies;
  * in vec.cpp), with vector ops: scores times the scale, their maximum, {@code e^(x − max)} by ggml's vector exp
  * ({@code ggml_v_expf}: Arm's optimized-routines expf, at most 1.45 + 0.5 ulp from e^x), each vector's values summed
  * by a fixed tree (the order of {@code _mm512_reduce_add_ps}) into a double, then all multiplied by the float reciprocal
- * of the sum. Scores past the last whole vector, and vectors holding a value below −87 (where the bit trick below leaves
- * float's exponent range), take {@code expf} as ggml's scalar tail does. Math.exp per score was a third of dsv3-tiny's
- * 128-token prefill.
+ * of the sum. Values below −87, where 2^n leaves float's normal exponents, take ggml_v_expf's own two-factor form in
+ * the same vectors (they once fell back to {@code Math.exp} for the whole vector: a sharp head's long tail cost 16
+ * scalar exps a vector). Scores past the last whole vector take {@code expf} as ggml's scalar tail does. Math.exp per
+ * score was a third of dsv3-tiny's 128-token prefill.
  */
 final class Softmax {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private Softmax() {}
 
     /** {@code s[0..len)} ← softmax({@code s·scale}). */
@@ -41,20 +43,23 @@ final class Softmax {
             // e^b − 1 ≈ j (degree-5 polynomial), 2^n built in the exponent bits: e^x = k + k·j
             FloatVector z = x.fma(0x1.715476p+0f, 0x1.8p23f);
             FloatVector n = z.sub(0x1.8p23f);
+            FloatVector b = n.fma(FloatVector.broadcast(S, -0x1.7f7d1cp-20f), n.fma(FloatVector.broadcast(S, -0x1.62e4p-1f), x));
+            IntVector eb = (IntVector) z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+            FloatVector k = eb.add(0x3f800000).reinterpretAsFloats();
+            FloatVector u = b.mul(b);
+            FloatVector j = b.fma(0x1.0e4020p-7f, 0x1.573e2ep-5f).fma(u, b.fma(0x1.555e66p-3f, 0x1.fffdb6p-2f))
+                    .fma(u, b.mul(0x1.ffffecp-1f));
+            FloatVector e = j.fma(k, k);
             VectorMask<Float> special = n.abs().compare(VectorOperators.GT, 126f);
-            FloatVector e;
-            if (special.anyTrue()) { // below −87: subnormal or zero results (the score's max gives x ≤ 0)
-                for (int l = 0; l < S.length(); l++) s[i + l] = (float) Math.exp(s[i + l] - max);
-                e = FloatVector.fromArray(S, s, i);
-            } else {
-                FloatVector b = n.fma(FloatVector.broadcast(S, -0x1.7f7d1cp-20f), n.fma(FloatVector.broadcast(S, -0x1.62e4p-1f), x));
-                FloatVector k = ((IntVector) z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)).add(0x3f800000).reinterpretAsFloats();
-                FloatVector u = b.mul(b);
-                FloatVector j = b.fma(0x1.0e4020p-7f, 0x1.573e2ep-5f).fma(u, b.fma(0x1.555e66p-3f, 0x1.fffdb6p-2f))
-                        .fma(u, b.mul(0x1.ffffecp-1f));
-                e = j.fma(k, k);
-                e.intoArray(s, i);
+            if (special.anyTrue()) {
+                // below −87 (the score's max gives x ≤ 0, so n ≤ 0): 2^n out of float's normal exponents, built as
+                // ggml_v_expf does, from two factors: s2 = 2^(n + 125) (the exponent bits less g) and s1 = 2^−125,
+                // e^x = (s2 + s2·j)·s1 in one final rounding into the subnormals; below n = −192, s1·s1 (zero)
+                IntVector g = IntVector.zero(I).blend(0x82000000, n.compare(VectorOperators.LE, 0f).cast(I));
+                FloatVector s1 = g.add(0x7f000000).reinterpretAsFloats(), s2 = eb.sub(g).reinterpretAsFloats();
+                e = e.blend(s2.fma(j, s2).mul(s1), special).blend(s1.mul(s1), n.abs().compare(VectorOperators.GT, 192f));
             }
+            e.intoArray(s, i);
             sum += Simd.sumTree(e);
         }
         for (; i < len; i++) {

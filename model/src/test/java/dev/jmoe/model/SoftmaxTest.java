@@ -10,8 +10,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link Softmax} against double-precision references: each exponential within ggml_v_expf's stated error (1.45 + 0.5
- * ulp; checked at 2 ulp) across the whole range a softmax feeds it, including the scalar path below −87 where results
- * turn subnormal; probabilities within float rounding of the exact softmax, summing to 1, at lengths with and without
+ * ulp; checked at 2 ulp) across the whole range a softmax feeds it, including below −87, where results turn subnormal
+ * and then zero (ggml's two-factor form, in the same vectors); probabilities within float rounding of the exact softmax, summing to 1, at lengths with and without
  * a scalar tail.
  */
 class SoftmaxTest {
@@ -36,7 +36,8 @@ class SoftmaxTest {
         Random r = new Random(4);
         float[] s = new float[16 * 64];
         // chunks 0..31 within the vector path's range (−87.3), the others reaching below it
-        for (int i = 0; i < s.length; i++) s[i] = i % 16 == 0 ? 0f : -25f - (i < 16 * 32 ? 62f : 85f) * r.nextFloat();
+        // chunks 32..47 reach −110 (subnormal results), 48..63 −160 (zero from about −103.97, beyond 2^−192 below −133)
+        for (int i = 0; i < s.length; i++) s[i] = i % 16 == 0 ? 0f : -25f - (i < 16 * 32 ? 62f : i < 16 * 48 ? 85f : 135f) * r.nextFloat();
         float[] x = s.clone();
         for (int c = 0; c < s.length; c += 16) {
             float[] chunk = java.util.Arrays.copyOfRange(s, c, c + 16);
