@@ -3,12 +3,10 @@ package dev.jmoe.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.management.ThreadMXBean;
 import dev.jmoe.gguf.GgmlType;
 import dev.jmoe.model.synth.Shapes;
 import dev.jmoe.model.synth.Synthesizer;
 import dev.jmoe.tensor.Parallel;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -135,14 +133,13 @@ class KvSlotsValidationTest {
 
     @Test
     void decodeStepsOverSeveralSlotsDoNotAllocate() {
-        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (LanguageModel m = ModelLoader.load(model, LoadOptions.defaults().withContextLength(512).withSlots(4).withPool(POOL))) {
             TokenBatch b = new TokenBatch(4);
             float[] logits = new float[4 * m.vocabSize()];
-            for (int i = 0; i < 100; i++) step(m, b, logits, i); // warm up the JIT
-            long before = mx.getThreadAllocatedBytes(Thread.currentThread().threadId());
-            for (int i = 100; i < 200; i++) step(m, b, logits, i);
-            long perStep = (mx.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before) / 100;
+            int[] i = {0};
+            long perStep = SteadyAllocation.perStep(() -> step(m, b, logits, i[0]++), () -> {
+                for (int s = 0; s < 4; s++) m.truncate(s, 0);
+            });
             System.out.println("bytes allocated per 4-slot decode step: " + perStep);
             assertThat(perStep).isLessThan(256);
         }
