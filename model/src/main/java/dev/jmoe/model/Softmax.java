@@ -19,7 +19,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Softmax {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private Softmax() {}
 
     /** {@code s[0..len)} ← softmax({@code s·scale}). */
@@ -52,12 +51,12 @@ final class Softmax {
             FloatVector e = j.fma(k, k);
             VectorMask<Float> special = n.abs().compare(VectorOperators.GT, 126f);
             if (special.anyTrue()) {
-                // below −87 (the score's max gives x ≤ 0, so n ≤ 0): 2^n out of float's normal exponents, built as
-                // ggml_v_expf does, from two factors: s2 = 2^(n + 125) (the exponent bits less g) and s1 = 2^−125,
-                // e^x = (s2 + s2·j)·s1 in one final rounding into the subnormals; below n = −192, s1·s1 (zero)
-                IntVector g = IntVector.zero(I).blend(0x82000000, n.compare(VectorOperators.LE, 0f).cast(I));
-                FloatVector s1 = g.add(0x7f000000).reinterpretAsFloats(), s2 = eb.sub(g).reinterpretAsFloats();
-                e = e.blend(s2.fma(j, s2).mul(s1), special).blend(s1.mul(s1), n.abs().compare(VectorOperators.GT, 192f));
+                // below −87: 2^n out of float's normal exponents, built as ggml_v_expf does from two factors (its
+                // n ≤ 0 branch: the score's max gives x ≤ 0), s2 = 2^(n + 125) (the exponent bits less 0x82000000)
+                // and s1 = 2^−125: e^x = (s2 + s2·j)·s1 in one final rounding into the subnormals; below n = −192,
+                // s1·s1, zero. Constants only: a mask cast or a blend of a computed g allocated in some JIT states
+                FloatVector s2 = eb.sub(0x82000000).reinterpretAsFloats();
+                e = e.blend(s2.fma(j, s2).mul(0x1p-125f), special).blend(FloatVector.zero(S), n.compare(VectorOperators.LT, -192f));
             }
             e.intoArray(s, i);
             sum += Simd.sumTree(e);
