@@ -163,17 +163,7 @@ final class GqaAttention {
                     }
                     float[] kr = rows[w];
                     for (int r = p0; r < p1; r++) VecOps.stage(k16[s], r * kvDim + kv0, kr, (r - p0) * headDim, headDim);
-                    for (; p + 2 <= p1; p += 2) {
-                        int r = (p - p0) * headDim;
-                        VecOps.dotStaged4x2(qs, a, a + headDim, a + 2 * headDim, a + 3 * headDim, kr, r, r + headDim, headDim, t16, 0);
-                        for (int i = 0; i < 4; i++) {
-                            sc[k4 + i][p] = t16[2 * i];
-                            sc[k4 + i][p + 1] = t16[2 * i + 1];
-                        }
-                    }
-                    for (; p < p1; p++) {
-                        for (int i = 0; i < 4; i++) sc[k4 + i][p] = VecOps.dotStaged(qs, a + i * headDim, kr, (p - p0) * headDim, headDim);
-                    }
+                    VecOps.stagedScores4(qs, a, headDim, kr, 0, headDim, headDim, p0, p1, sc, k4, t16);
                 }
             }
             for (int i = 0; i < m; i++) {

@@ -213,7 +213,7 @@ final class Mla {
      * Heads k..k+3's scores of positions {@code [p0, p1)}, four heads at a time (or one head's four tokens: {@link
      * #head}), each pair's bits as {@link #head} computes them: F32 rows four at a time ({@link VecOps#dot4x4}; the
      * queries {@code qaStride} apart in {@code qa}, {@code qs} apart in {@code q}), F16 rows as floats two at a time
-     * ({@link VecOps#dotStaged4x2}: the staged slot or this block's rows in {@code vr[w]}, the rounded queries in
+     * ({@link VecOps#stagedScores4}: the staged slot or this block's rows in {@code vr[w]}, the rounded queries in
      * {@code qr}).
      */
     private void scoreHeads4(int w, int k, int s, int p0, int p1, float[] qa, int qa0, int qaStride, int qpe, int qs, float[] qr, float[][] sc) {
@@ -221,18 +221,8 @@ final class Mla {
         int p = p0;
         if (cache == null) {
             float[] rows = s == stagedSlot ? hw.staged : vr[w];
-            int base = s == stagedSlot ? 0 : p0, q0 = k * stride;
-            for (; p + 2 <= p1; p += 2) {
-                int r = (p - base) * stride;
-                VecOps.dotStaged4x2(qr, q0, q0 + stride, q0 + 2 * stride, q0 + 3 * stride, rows, r, r + stride, stride, t, 0);
-                for (int i = 0; i < 4; i++) {
-                    sc[k + i][p] = t[2 * i];
-                    sc[k + i][p + 1] = t[2 * i + 1];
-                }
-            }
-            for (; p < p1; p++) {
-                for (int i = 0; i < 4; i++) sc[k + i][p] = VecOps.dotStaged(qr, q0 + i * stride, rows, (p - base) * stride, stride);
-            }
+            int base = s == stagedSlot ? 0 : p0;
+            VecOps.stagedScores4(qr, k * stride, stride, rows, (p0 - base) * stride, stride, stride, p0, p1, sc, k, t);
             return;
         }
         float[] c = cache[s];

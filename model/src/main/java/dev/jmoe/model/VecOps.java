@@ -316,6 +316,28 @@ final class VecOps {
     }
 
     /**
+     * Four queries' scores against rows {@code p0..p1} of floats ({@link #dotStaged4x2} two rows at a time, then
+     * {@link #dotStaged} row by row: each pair the bits of dotStaged): query i at {@code q[q0 + i·qStride ..]}, row p at
+     * {@code rows[rowAt + (p − p0)·rowStride ..]}, n values each; the score of query i and row p goes to
+     * {@code sc[k + i][p]}, {@code t} (8 floats) is scratch. MLA's heads or tokens and GQA's fours over a staged F16 block.
+     */
+    static void stagedScores4(float[] q, int q0, int qStride, float[] rows, int rowAt, int rowStride, int n, int p0, int p1,
+            float[][] sc, int k, float[] t) {
+        int p = p0;
+        for (; p + 2 <= p1; p += 2) {
+            int r = rowAt + (p - p0) * rowStride;
+            dotStaged4x2(q, q0, q0 + qStride, q0 + 2 * qStride, q0 + 3 * qStride, rows, r, r + rowStride, n, t, 0);
+            for (int i = 0; i < 4; i++) {
+                sc[k + i][p] = t[2 * i];
+                sc[k + i][p + 1] = t[2 * i + 1];
+            }
+        }
+        for (; p < p1; p++) {
+            for (int i = 0; i < 4; i++) sc[k + i][p] = dotStaged(q, q0 + i * qStride, rows, rowAt + (p - p0) * rowStride, n);
+        }
+    }
+
+    /**
      * {@link #axpy4} for four outputs at once: {@code y[yj..] += Σ_{i<4} pj[p + i] · x[xi..]} for j = 0..3, rows in
      * order (each element the same FMAs in the same order as four {@link #axpy}s, or with {@code fusedTail}
      * {@link #axpyStaged}s, per output: the same bits); the four rows are loaded once for the four outputs.
