@@ -13,7 +13,8 @@ import java.util.Random;
  *   k_b/v_b);</li>
  *   <li>{@code gqa}: Llama-3-8B-shaped grouped-query attention (32 query heads, 8 KV heads, head size 128).</li>
  * </ul>
- * With ATTN_TOKENS=N (env), N tokens at the depth's last N positions instead of one (a prefill chunk).
+ * With ATTN_TOKENS=N (env), N tokens at the depth's last N positions instead of one (a prefill chunk); with ATTN_KV=K
+ * (gqa), K KV heads instead of 8 (32: multi-head attention, Llama-2-7B-shaped).
  * Usage: ./jmoe java dev/AttentionDecode.java mla|gqa THREADS CACHE(f32|f16|q8_0) DEPTHS REPS JAR...
  *   e.g. ./jmoe java dev/AttentionDecode.java mla 2 f32 4096,16384 3 old.jar new.jar   (the first depth also warms the JIT)
  */
@@ -65,7 +66,7 @@ public class AttentionDecode {
                     store.invoke(layer[j], row, 1, new int[] {0}, new int[] {p});
                 }
             } else {
-                int nKv = 8, hd = 128, kvDim = nKv * hd;
+                int nKv = Integer.parseInt(System.getenv().getOrDefault("ATTN_KV", "8")), hd = 128, kvDim = nKv * hd;
                 Constructor<?> g = lc.getDeclaredConstructor(int.class, int.class, int.class, int.class, int.class, ct, hwc);
                 g.setAccessible(true);
                 layer[j] = g.newInstance(nHead, nKv, hd, ctx, 1, type, hw);

@@ -206,11 +206,20 @@ final class GqaAttention {
         for (int t = 0; t < n; t++) {
             int len = pos[t] + 1, s = slot[t], q0 = t * qDim + h * headDim;
             java.util.Arrays.fill(out, q0, q0 + headDim, 0f);
-            if (k != null) {
+            if (k != null) { // rows four at a time (dot4, axpy4: each row dot's and axpy's bits)
                 float[] k = this.k[s], v = this.v[s];
-                for (int p = 0; p < len; p++) sc[p] = HeadWorkers.dot(q, q0, k, p * kvDim + kvh * headDim, headDim);
+                int kv0 = kvh * headDim, p = 0;
+                for (; p + 4 <= len; p += 4) {
+                    int r = p * kvDim + kv0;
+                    VecOps.dot4(q, q0, k, r, r + kvDim, r + 2 * kvDim, r + 3 * kvDim, headDim, sc, p);
+                }
+                for (; p < len; p++) sc[p] = HeadWorkers.dot(q, q0, k, p * kvDim + kv0, headDim);
                 HeadWorkers.softmax(sc, len, kqScale);
-                for (int p = 0; p < len; p++) VecOps.axpy(sc[p], v, p * kvDim + kvh * headDim, out, q0, headDim);
+                for (p = 0; p + 4 <= len; p += 4) {
+                    int r = p * kvDim + kv0;
+                    VecOps.axpy4(sc, p, v, r, r + kvDim, r + 2 * kvDim, r + 3 * kvDim, out, q0, headDim, false);
+                }
+                for (; p < len; p++) VecOps.axpy(sc[p], v, p * kvDim + kv0, out, q0, headDim);
             } else if (k8 != null) {
                 Activations qq8 = qq[w].prepare(GgmlType.Q8_0, q, q0, headDim, 1); // this head's query as Q8_0 blocks
                 float[] vrow = vr[w];

@@ -52,6 +52,13 @@ final class VecOps {
                 c2 = av.fma(FloatVector.fromArray(S, b, b2 + i), c2);
                 c3 = av.fma(FloatVector.fromArray(S, b, b3 + i), c3);
             }
+            if (Simd.FOLDS16 && i == n) { // the four trees folded side by side (as dot4x4's), no tails to add
+                FloatVector r0 = L0.selectFrom(c0, c1).add(H0.selectFrom(c0, c1)), r1 = L0.selectFrom(c2, c3).add(H0.selectFrom(c2, c3));
+                FloatVector t = L1.selectFrom(r0, r1).add(H1.selectFrom(r0, r1));
+                t = L2.selectFrom(t, t).add(H2.selectFrom(t, t));
+                L3.selectFrom(t, t).add(H3.selectFrom(t, t)).intoArray(out, oo, FIRST4);
+                return;
+            }
             s0 = Simd.sumTree(c0);
             s1 = Simd.sumTree(c1);
             s2 = Simd.sumTree(c2);
@@ -154,6 +161,9 @@ final class VecOps {
 
     /** The first 8 lanes (a 16-lane S): the eight sums of {@link #dotStaged4x2}'s last fold. */
     private static final VectorMask<Float> HALF = VectorMask.fromLong(S, 0xffL);
+
+    /** The first 4 lanes: {@link #dot4}'s four sums. */
+    private static final VectorMask<Float> FIRST4 = VectorMask.fromLong(S, 0xfL);
 
     static void dot4x4(float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3, int n, float[] out, int oo) {
         int i = 0;
