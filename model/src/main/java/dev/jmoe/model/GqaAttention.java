@@ -21,6 +21,7 @@ final class GqaAttention {
     private final float[][] qr;     // per worker: [its heads, head_dim] the query heads rounded to F16 (fours, F16 cache)
     private final float[][] rows;   // per worker: [BLOCK, head_dim] a block of one KV head's F16 rows as floats (fours)
     private final HeadWorkers hw;
+    private final boolean inFours;  // the group size is a multiple of four and the cache F32 or F16 (work)
     private final Parallel.Range task = this::work;
 
     private float[] q, out;
@@ -53,11 +54,11 @@ final class GqaAttention {
         this.vr = new float[hw.workers][headDim];
         this.qh = new float[hw.workers][headDim];
         this.hw = hw;
-        boolean fours = (nHead / nKv) % 4 == 0 && !q8;
-        int heads = HeadWorkers.maxHeads(hw.workers, nHead);
-        if (fours) hw.reserveHeadScores(heads); // a score row for each of a worker's heads (fours)
-        this.qr = new float[fours && f16 ? hw.workers : 0][heads * headDim];
-        this.rows = new float[fours && f16 ? hw.workers : 0][BLOCK * headDim];
+        this.inFours = (nHead / nKv) % 4 == 0 && !q8;
+        int heads = 4 * HeadWorkers.maxHeads(hw.workers, nHead / 4); // a worker's heads in fours (work)
+        if (inFours) hw.reserveHeadScores(heads); // a score row for each of them (fours)
+        this.qr = new float[inFours && f16 ? hw.workers : 0][heads * headDim];
+        this.rows = new float[inFours && f16 ? hw.workers : 0][BLOCK * headDim];
     }
 
     /** Positions {@link #fours} takes at a time: 8 rows (of its KV heads' slices: 4 KB a KV head at head size 128 in F32). */
@@ -108,14 +109,20 @@ final class GqaAttention {
         this.pos = null;
     }
 
+    /**
+     * Worker w's heads: whole fours where the group size is a multiple of four (F32, F16 caches; the fours split over
+     * the workers, so none is cut and none falls back to one head at a time — with more workers than fours, some
+     * workers have none: a four in the tiles costs about what one head costs alone), else {@code n_head·w/workers ..}.
+     */
     private void work(int from, int to) {
-        boolean groups = k8 == null && (nHead / nKv) % 4 == 0;
         for (int w = from; w < to; w++) {
-            int h0 = HeadWorkers.first(w, hw.workers, nHead), h1 = HeadWorkers.first(w + 1, hw.workers, nHead);
-            int u0 = groups ? (h0 + 3) / 4 * 4 : h1, u1 = groups ? Math.max(u0, h1 / 4 * 4) : h1; // whole fours in [h0, h1)
-            for (int h = h0; h < Math.min(u0, h1); h++) head(w, h);
-            if (u1 > u0) fours(w, u0, u1);
-            for (int h = Math.max(u0, u1); h < h1; h++) head(w, h);
+            if (inFours) {
+                int u0 = 4 * HeadWorkers.first(w, hw.workers, nHead / 4), u1 = 4 * HeadWorkers.first(w + 1, hw.workers, nHead / 4);
+                if (u1 > u0) fours(w, u0, u1);
+                continue;
+            }
+            int h1 = HeadWorkers.first(w + 1, hw.workers, nHead);
+            for (int h = HeadWorkers.first(w, hw.workers, nHead); h < h1; h++) head(w, h);
         }
     }
 

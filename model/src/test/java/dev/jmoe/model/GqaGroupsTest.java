@@ -14,13 +14,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * worker's fours over each block of rows together, each row read (and converted) once for four heads, in tiles) or not: every head's output has the
  * bits of the one-head computation written out here with the same operations (F32: {@link VecOps#dot}, {@link Softmax},
  * {@link VecOps#axpy}; F16: the query rounded to F16, {@link VecOps#dot16}, the probabilities rounded,
- * {@link VecOps#axpy16}; in position order), for several tokens at different positions and for thread counts whose
- * head ranges cut the groups.
+ * {@link VecOps#axpy16}; in position order), for several tokens at different positions and for thread counts from one
+ * to more than there are fours.
  */
 class GqaGroupsTest {
     @ParameterizedTest
     @CsvSource({"8,2,64,1,F32", "8,2,64,2,F32", "8,2,64,3,F32", "16,2,48,2,F32", "8,4,64,2,F32", "12,3,40,2,F32",
-            "8,2,64,1,F16", "8,2,64,3,F16", "16,2,48,2,F16", "12,3,40,2,F16", "8,2,72,2,F16"})
+            "8,2,64,1,F16", "8,2,64,3,F16", "16,2,48,2,F16", "12,3,40,2,F16", "8,2,72,2,F16", "16,4,32,6,F16", "16,4,32,6,F32"})
     void headsInGroupsOfFourHaveTheOneHeadBits(int nHead, int nKv, int hd, int threads, CacheType cache) {
         int ctx = 45, kvDim = nKv * hd, qDim = nHead * hd;
         SplittableRandom r = new SplittableRandom(nHead * 31L + nKv * 7L + hd + threads);
