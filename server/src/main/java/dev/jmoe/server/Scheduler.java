@@ -2,6 +2,7 @@ package dev.jmoe.server;
 
 import dev.jmoe.model.LanguageModel;
 import dev.jmoe.model.TokenBatch;
+import dev.jmoe.model.generate.HeldTokens;
 import dev.jmoe.model.generate.TextStream;
 import dev.jmoe.model.tokenizer.Tokenizer;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,8 +33,7 @@ final class Scheduler implements AutoCloseable {
     private final float[] logits;           // [slots, vocab] one row per sequence that sampled this step
     private final float[] row;              // [vocab] the row handed to a sampler (it edits in place)
     private final Sequence[] rowOwner;      // [slots]
-    private final int[][] held;             // [slots][positions] the tokens each slot's cache holds, in order
-    private final int[] heldLen;            // [slots]
+    private final HeldTokens[] held;        // [slots] the tokens each slot's cache holds, in order
     private final long[] freedAt;           // [slots] when each slot's last sequence ended (a count of endings)
     private long endings;
     private final AtomicLong ids = new AtomicLong();
@@ -57,8 +57,8 @@ final class Scheduler implements AutoCloseable {
         this.logits = new float[slots * vocab];
         this.row = new float[vocab];
         this.rowOwner = new Sequence[slots];
-        this.held = new int[slots][64];
-        this.heldLen = new int[slots];
+        this.held = new HeldTokens[slots];
+        java.util.Arrays.setAll(held, i -> new HeldTokens());
         this.freedAt = new long[slots];
         metrics.gauges(waiting::size, this::slotsInUse, slots);
         this.thread = Thread.ofPlatform().name("jmoe-engine").daemon().start(this::loop);
@@ -166,7 +166,7 @@ final class Scheduler implements AutoCloseable {
         int best = -1, bestLen = -1, oldest = -1;
         for (int s = 0; s < slot.length; s++) {
             if (slot[s] != null) continue;
-            int common = commonPrefix(s, prompt);
+            int common = held[s].reusable(prompt, model.position(s));
             if (common > bestLen) {
                 best = s;
                 bestLen = common;
@@ -176,22 +176,10 @@ final class Scheduler implements AutoCloseable {
         return 2 * bestLen > prompt.length ? best : oldest;
     }
 
-    /**
-     * How many of the prompt's first tokens slot s holds already, less one where that is all of them (the last prompt
-     * token is forwarded again for its logits); 0 if the slot's cache is not what this scheduler put there.
-     */
-    private int commonPrefix(int s, int[] prompt) {
-        if (model.position(s) != heldLen[s]) return 0;
-        int n = Math.min(heldLen[s], prompt.length - 1), i = 0;
-        int[] h = held[s];
-        while (i < n && h[i] == prompt[i]) i++;
-        return i;
-    }
-
     private void start(int s, Sequence w) {
-        int cached = commonPrefix(s, w.request.promptIds());
+        int cached = held[s].reusable(w.request.promptIds(), model.position(s));
         model.truncate(s, cached);
-        heldLen[s] = cached;
+        held[s].truncate(cached);
         w.slot = s;
         w.prefilled = w.cached = cached;
         w.startNs = System.nanoTime();
@@ -199,12 +187,6 @@ final class Scheduler implements AutoCloseable {
         slot[s] = w;
         inUse.incrementAndGet();
         metrics.queueWait(w.startNs - w.enqueuedNs);
-    }
-
-    /** Notes that slot s's next cache position holds {@code token}. */
-    private void hold(int s, int token) {
-        if (heldLen[s] == held[s].length) held[s] = java.util.Arrays.copyOf(held[s], 2 * held[s].length);
-        held[s][heldLen[s]++] = token;
     }
 
     private void step() {
@@ -217,14 +199,14 @@ final class Scheduler implements AutoCloseable {
                 int n = Math.min(budget, p.length - q.prefilled);
                 for (int i = 0; i < n; i++) {
                     batch.add(p[q.prefilled + i], q.slot, q.prefilled + i == p.length - 1);
-                    hold(q.slot, p[q.prefilled + i]);
+                    held[q.slot].add(p[q.prefilled + i]);
                 }
                 q.prefilled += n;
                 budget -= n;
                 if (!q.prefilling() && n > 0) rowOwner[rows++] = q;
             } else {
                 batch.add(q.lastToken, q.slot, true);
-                hold(q.slot, q.lastToken);
+                held[q.slot].add(q.lastToken);
                 rowOwner[rows++] = q;
             }
         }
@@ -275,7 +257,7 @@ final class Scheduler implements AutoCloseable {
         freedAt[s] = ++endings;
         if (how instanceof Sequence.Failure) {
             model.truncate(s, 0);
-            heldLen[s] = 0;
+            held[s].truncate(0);
         }
         if (how != null) q.emit(how);
         metrics.finished(q, how);

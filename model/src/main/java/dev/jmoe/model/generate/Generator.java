@@ -16,10 +16,8 @@ public final class Generator {
 
     private final LanguageModel model;
     private final float[] logits;
-    private final boolean reusePrefix;
-    /** With reusePrefix: the tokens at cache positions 0..held−1, as this generator forwarded them. */
-    private int[] cached = new int[0];
-    private int held;
+    /** With reusePrefix: the tokens this generator left in the cache; else null. */
+    private final HeldTokens held;
 
     public Generator(LanguageModel model) {
         this(model, false);
@@ -33,7 +31,7 @@ public final class Generator {
     public Generator(LanguageModel model, boolean reusePrefix) {
         this.model = model;
         this.logits = new float[model.vocabSize()];
-        this.reusePrefix = reusePrefix;
+        this.held = reusePrefix ? new HeldTokens() : null;
     }
 
     public LanguageModel model() {
@@ -62,9 +60,9 @@ public final class Generator {
         TextStream text = config.detokenizer() == null ? null : new TextStream(config.detokenizer(), config.stopStrings());
 
         long start = System.nanoTime();
-        int reused = reusable(prompt);
+        int reused = held == null ? 0 : held.reusable(prompt, model.position());
         model.truncate(reused);
-        held = reused;
+        if (held != null) held.truncate(reused);
         sampler.reset();
         for (int t : prompt) sampler.accept(t);
 
@@ -121,24 +119,9 @@ public final class Generator {
                 reason, stats);
     }
 
-    /**
-     * How many of the prompt's first tokens are cached already: the longest common prefix with what the last call left,
-     * less one where it covers the whole prompt (the last prompt token is forwarded again for its logits); 0 without
-     * reusePrefix or when the cache no longer holds what this generator put there.
-     */
-    private int reusable(int[] prompt) {
-        if (!reusePrefix || model.position() != held) return 0;
-        int n = Math.min(held, prompt.length - 1), i = 0;
-        while (i < n && cached[i] == prompt[i]) i++;
-        return i;
-    }
-
-    /** Notes that {@code tokens[from, from + n)} now sit at cache positions {@code held..}. */
+    /** Notes that {@code tokens[from, from + n)} now sit in the cache (with reusePrefix). */
     private void remember(int[] tokens, int from, int n) {
-        if (!reusePrefix) return;
-        if (held + n > cached.length) cached = Arrays.copyOf(cached, Math.max(2 * cached.length, held + n));
-        System.arraycopy(tokens, from, cached, held, n);
-        held += n;
+        if (held != null) held.add(tokens, from, n);
     }
 
     private static double seconds(long nanos) {
